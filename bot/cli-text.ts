@@ -1,0 +1,49 @@
+/** What the CLI says to an operator, in Japanese and English. */
+import type { Bilingual } from '../core/i18n.ts';
+
+function text<T extends Record<string, Bilingual>>(entries: T): T {
+  return entries;
+}
+
+export const cliText = text({
+  runStarted: { ja: '実行を開始します（設定: {file}）', en: 'Starting a run (config: {file})' },
+  runId: { ja: '実行 ID: {id}', en: 'Run ID: {id}' },
+  succeeded: { ja: '結果: 成功', en: 'Result: succeeded' },
+  failed: { ja: '結果: 失敗', en: 'Result: failed' },
+  counts: {
+    ja: '  抽出 {extracted} 件 / 保留 {quarantined} 件 / アップロード {uploaded} 件 / PMH 受付 {accepted} 件 / PMH エラー {rejected} 件',
+    en: '  extracted {extracted} / quarantined {quarantined} / uploaded {uploaded} / PMH accepted {accepted} / PMH rejected {rejected}',
+  },
+  uploadedFiles: { ja: 'アップロードしたファイル:', en: 'Uploaded files:' },
+  uploadedFile: { ja: '  {path}（{rows} 件, 受付番号 {uploadId}, {status}）', en: '  {path} ({rows} rows, upload {uploadId}, {status})' },
+  writtenFile: { ja: '  {path}（{rows} 件, 未アップロード）', en: '  {path} ({rows} rows, not uploaded)' },
+  screenshots: { ja: 'スクリーンショット: {dir}', en: 'Screenshots: {dir}' },
+  resultFile: { ja: '処理結果: {path}', en: 'Result: {path}' },
+  runLog: { ja: 'ログ: {path}', en: 'Log: {path}' },
+  ledger: { ja: '実行台帳: {path}（一覧は pmh-bot runs）', en: 'Run ledger: {path} (list with pmh-bot runs)' },
+  quarantined: {
+    ja: '保留したレコード {count} 件（アップロードしていません。業務システムのデータを確認してください）:',
+    en: '{count} records held back (not uploaded; check the source data):',
+  },
+  quarantineLine: { ja: '  宛名番号 {residentNo} 受給者証 {certificateId}（{program}）: {reason}', en: '  resident {residentNo} certificate {certificateId} ({program}): {reason}' },
+  quarantineMore: { ja: '  ほか {count} 件（実行台帳に記録済み）', en: '  and {count} more (in the run ledger)' },
+  errorTitle: { ja: 'エラー [{code}] {title}', en: 'Error [{code}] {title}' },
+  errorMessage: { ja: '  内容: {message}', en: '  What happened: {message}' },
+  errorHint: { ja: '  対処: {hint}', en: '  What to do: {hint}' },
+  configProblem: { ja: '  - {path}: {detail}', en: '  - {path}: {detail}' },
+  noRuns: { ja: '実行の記録はまだありません（{path}）', en: 'No run recorded yet ({path})' },
+  demoData: {
+    ja: 'デモ用の業務システム（SQLite 3 ファイル）を作成しました: {dir}（受給者 {recipients} 人、有効な受給者証 {certificates} 件）',
+    en: 'Created the demo business systems (3 SQLite files): {dir} ({recipients} recipients, {certificates} current certificates)',
+  },
+  demoSim: { ja: 'PMH シミュレーターを起動しました: {url}', en: 'Started the PMH simulator: {url}' },
+  demoSimHistory: {
+    ja: 'シミュレーターのアップロード履歴: {url}/history（ユーザー {user}、パスワードは環境変数 {env}）',
+    en: 'Simulator upload history: {url}/history (user {user}, password in {env})',
+  },
+  demoKeepSim: { ja: 'シミュレーターを起動したままにします。終了するには Ctrl+C を押してください。', en: 'The simulator keeps running. Press Ctrl+C to stop.' },
+  demoPassword: {
+    ja: '環境変数 {env} が未設定のため、このデモ用に一時的なパスワードを設定しました。',
+    en: '{env} was not set: a temporary password was set for this demo.',
+  },
+});

@@ -1,0 +1,56 @@
+/**
+ * `pmh-bot demo`: the embedded default, end to end. Creates the demo municipality's three
+ * SQLite business systems, starts the PMH simulator on a free local port, and runs one
+ * full cycle against it with the example configuration.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { loadConfig } from '../config/load.ts';
+import { t } from '../core/i18n.ts';
+import { startSimulator, type Simulator } from '../sim/server.ts';
+import { generateDemoData } from '../test/generators/demo-data.ts';
+import { tokyoDate } from './clock.ts';
+import { cliText } from './cli-text.ts';
+import { runCycle, type RunSummary } from './run.ts';
+
+export interface DemoOptions {
+  configPath: string;
+  recipients: number;
+  /** Keep the simulator running after the cycle, so its history can be browsed. */
+  keepSimulator: boolean;
+  out?: (line: string) => void;
+}
+
+export interface DemoResult {
+  summary: RunSummary;
+  simulator: Simulator;
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const out = options.out ?? console.log;
+  const { config } = loadConfig(options.configPath);
+  const envName = config.pmh.password_env;
+  if (!process.env[envName]) {
+    process.env[envName] = randomBytes(12).toString('base64url');
+    out(t(cliText.demoPassword, { env: envName }));
+  }
+  const demoDir = join(config.data_dir, 'demo');
+  const baseDate = config.base_date ?? tokyoDate();
+  const data = generateDemoData({ dir: demoDir, recipients: options.recipients, baseDate });
+  const certificates = Object.values(data.currentCertificates).reduce((a, b) => a + b, 0);
+  out(t(cliText.demoData, { dir: demoDir, recipients: data.recipients, certificates }));
+
+  const simulator = await startSimulator({
+    users: [{ userId: config.pmh.user_id, password: process.env[envName]! }],
+    certificateTypes: config.programs.map((p) => ({ id: p.certificate_type_id, name: p.certificate_name })),
+    storePath: join(demoDir, 'pmh-simulator.sqlite'),
+  });
+  out(t(cliText.demoSim, { url: simulator.url }));
+  const summary = await runCycle({
+    config: { ...config, pmh: { ...config.pmh, url: simulator.url, poll_interval_seconds: 1 } },
+    trigger: 'demo',
+  });
+  out(t(cliText.demoSimHistory, { url: simulator.url, user: config.pmh.user_id, env: envName }));
+  if (!options.keepSimulator) await simulator.close();
+  return { summary, simulator };
+}

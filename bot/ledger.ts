@@ -1,0 +1,274 @@
+/**
+ * The run ledger: a SQLite file in the data directory that records every run, each of
+ * its steps, the artifacts it produced, the records it held back and what PMH said.
+ * It is the operator's account of what happened; it holds system keys, never personal data.
+ */
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type RunStatus = 'running' | 'succeeded' | 'failed';
+export type StepStatus = 'running' | 'succeeded' | 'failed';
+
+export interface RunCounts {
+  extracted: number;
+  quarantined: number;
+  uploaded: number;
+  accepted: number | null;
+  rejected: number | null;
+}
+
+export interface RunRow extends RunCounts {
+  id: string;
+  trigger: string;
+  status: RunStatus;
+  base_date: string | null;
+  started_at: string;
+  ended_at: string | null;
+  run_dir: string;
+  pid: number;
+  host: string;
+  error_code: string | null;
+  error_kind: string | null;
+  error_message: string | null;
+  error_hint: string | null;
+}
+
+export interface StepRow {
+  run_id: string;
+  seq: number;
+  name: string;
+  status: StepStatus;
+  started_at: string;
+  ended_at: string | null;
+  detail: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+export interface ArtifactRow {
+  run_id: string;
+  step: string;
+  kind: string;
+  path: string;
+  bytes: number | null;
+  sha256: string | null;
+  created_at: string;
+}
+
+export interface QuarantineEntry {
+  programCode: string;
+  residentNo: string;
+  certificateId: string;
+  field: string;
+  code: string;
+  reasonJa: string;
+  reasonEn: string;
+}
+
+export interface UploadEntry {
+  certificateTypeId: string;
+  fileName: string;
+  sha256: string;
+  rows: number;
+  pmhUploadId: string | null;
+  status: string;
+  accepted: number | null;
+  rejected: number | null;
+}
+
+export interface RejectedEntry {
+  pmhUploadId: string;
+  line: number | null;
+  residentNo: string | null;
+  certificateId: string | null;
+  historyKey: string | null;
+  column: string;
+  message: string;
+}
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE runs (
+     id TEXT PRIMARY KEY, trigger TEXT NOT NULL, status TEXT NOT NULL, base_date TEXT,
+     started_at TEXT NOT NULL, ended_at TEXT, run_dir TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL,
+     extracted INTEGER NOT NULL DEFAULT 0, quarantined INTEGER NOT NULL DEFAULT 0, uploaded INTEGER NOT NULL DEFAULT 0,
+     accepted INTEGER, rejected INTEGER,
+     error_code TEXT, error_kind TEXT, error_message TEXT, error_hint TEXT);
+   CREATE TABLE steps (
+     run_id TEXT NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,
+     started_at TEXT NOT NULL, ended_at TEXT, detail TEXT, error_code TEXT, error_message TEXT,
+     PRIMARY KEY (run_id, seq));
+   CREATE TABLE artifacts (
+     run_id TEXT NOT NULL REFERENCES runs(id), step TEXT NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL,
+     bytes INTEGER, sha256 TEXT, created_at TEXT NOT NULL);
+   CREATE TABLE quarantine (
+     run_id TEXT NOT NULL REFERENCES runs(id), program_code TEXT NOT NULL, resident_no TEXT NOT NULL,
+     certificate_id TEXT NOT NULL, field TEXT NOT NULL, code TEXT NOT NULL, reason_ja TEXT NOT NULL, reason_en TEXT NOT NULL);
+   CREATE TABLE uploads (
+     run_id TEXT NOT NULL REFERENCES runs(id), certificate_type_id TEXT NOT NULL, file_name TEXT NOT NULL,
+     sha256 TEXT NOT NULL, rows INTEGER NOT NULL, pmh_upload_id TEXT, status TEXT NOT NULL,
+     accepted INTEGER, rejected INTEGER, updated_at TEXT NOT NULL,
+     PRIMARY KEY (run_id, file_name));
+   CREATE TABLE rejected_rows (
+     run_id TEXT NOT NULL REFERENCES runs(id), pmh_upload_id TEXT NOT NULL, line INTEGER, resident_no TEXT,
+     certificate_id TEXT, history_key TEXT, column_name TEXT NOT NULL, message TEXT NOT NULL);
+   CREATE INDEX steps_run ON steps (run_id);
+   CREATE INDEX artifacts_run ON artifacts (run_id);
+   CREATE INDEX quarantine_run ON quarantine (run_id);`,
+];
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+export class Ledger {
+  private readonly db: Database.Database;
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v += 1) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  startRun(id: string, trigger: string, runDir: string, baseDate: string | null): void {
+    this.db
+      .prepare(`INSERT INTO runs (id, trigger, status, base_date, started_at, run_dir, pid, host)
+                VALUES (?, ?, 'running', ?, ?, ?, ?, ?)`)
+      .run(id, trigger, baseDate, now(), runDir, process.pid, hostname());
+  }
+
+  updateCounts(id: string, counts: Partial<RunCounts>): void {
+    for (const [key, value] of Object.entries(counts)) {
+      if (!['extracted', 'quarantined', 'uploaded', 'accepted', 'rejected'].includes(key)) continue;
+      this.db.prepare(`UPDATE runs SET ${key} = ? WHERE id = ?`).run(value, id);
+    }
+  }
+
+  finishRun(
+    id: string,
+    status: Exclude<RunStatus, 'running'>,
+    error?: { code: string; kind: string; message: string; hint: string },
+  ): void {
+    this.db
+      .prepare(`UPDATE runs SET status = ?, ended_at = ?, error_code = ?, error_kind = ?, error_message = ?, error_hint = ?
+                WHERE id = ?`)
+      .run(status, now(), error?.code ?? null, error?.kind ?? null, error?.message ?? null, error?.hint ?? null, id);
+  }
+
+  startStep(runId: string, name: string): number {
+    const row = this.db.prepare('SELECT coalesce(max(seq), 0) + 1 AS seq FROM steps WHERE run_id = ?').get(runId) as { seq: number };
+    this.db
+      .prepare(`INSERT INTO steps (run_id, seq, name, status, started_at) VALUES (?, ?, ?, 'running', ?)`)
+      .run(runId, row.seq, name, now());
+    return row.seq;
+  }
+
+  /** Ends the newest running step of that name. */
+  endStep(
+    runId: string,
+    name: string,
+    status: Exclude<StepStatus, 'running'>,
+    extra: { detail?: Record<string, unknown>; errorCode?: string; errorMessage?: string } = {},
+  ): void {
+    this.db
+      .prepare(`UPDATE steps SET status = ?, ended_at = ?, detail = ?, error_code = ?, error_message = ?
+                WHERE run_id = ? AND seq = (SELECT max(seq) FROM steps WHERE run_id = ? AND name = ? AND status = 'running')`)
+      .run(
+        status,
+        now(),
+        extra.detail ? JSON.stringify(extra.detail) : null,
+        extra.errorCode ?? null,
+        extra.errorMessage ?? null,
+        runId,
+        runId,
+        name,
+      );
+  }
+
+  addArtifact(runId: string, step: string, kind: string, path: string, bytes: number | null = null, sha256: string | null = null): void {
+    this.db
+      .prepare('INSERT INTO artifacts (run_id, step, kind, path, bytes, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, step, kind, path, bytes, sha256, now());
+  }
+
+  addQuarantine(runId: string, entries: QuarantineEntry[]): void {
+    const insert = this.db.prepare(`INSERT INTO quarantine (run_id, program_code, resident_no, certificate_id, field, code, reason_ja, reason_en)
+                                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      for (const e of entries) insert.run(runId, e.programCode, e.residentNo, e.certificateId, e.field, e.code, e.reasonJa, e.reasonEn);
+    })();
+  }
+
+  recordUpload(runId: string, upload: UploadEntry): void {
+    this.db
+      .prepare(`INSERT INTO uploads (run_id, certificate_type_id, file_name, sha256, rows, pmh_upload_id, status, accepted, rejected, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id, file_name) DO UPDATE SET pmh_upload_id = excluded.pmh_upload_id, status = excluded.status,
+                  accepted = excluded.accepted, rejected = excluded.rejected, updated_at = excluded.updated_at`)
+      .run(runId, upload.certificateTypeId, upload.fileName, upload.sha256, upload.rows, upload.pmhUploadId, upload.status,
+        upload.accepted, upload.rejected, now());
+  }
+
+  addRejected(runId: string, entries: RejectedEntry[]): void {
+    const insert = this.db.prepare(`INSERT INTO rejected_rows (run_id, pmh_upload_id, line, resident_no, certificate_id, history_key, column_name, message)
+                                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      for (const e of entries) insert.run(runId, e.pmhUploadId, e.line, e.residentNo, e.certificateId, e.historyKey, e.column, e.message);
+    })();
+  }
+
+  run(id: string): RunRow | undefined {
+    return this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+  }
+
+  recentRuns(limit = 20): RunRow[] {
+    return this.db.prepare('SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT ?').all(limit) as RunRow[];
+  }
+
+  steps(runId: string): StepRow[] {
+    return this.db.prepare('SELECT * FROM steps WHERE run_id = ? ORDER BY seq').all(runId) as StepRow[];
+  }
+
+  artifacts(runId: string): ArtifactRow[] {
+    return this.db.prepare('SELECT * FROM artifacts WHERE run_id = ? ORDER BY rowid').all(runId) as ArtifactRow[];
+  }
+
+  uploads(runId: string): (UploadEntry & { updated_at: string })[] {
+    return this.db
+      .prepare(`SELECT certificate_type_id AS certificateTypeId, file_name AS fileName, sha256, rows, pmh_upload_id AS pmhUploadId,
+                       status, accepted, rejected, updated_at FROM uploads WHERE run_id = ? ORDER BY rowid`)
+      .all(runId) as (UploadEntry & { updated_at: string })[];
+  }
+
+  quarantine(runId: string): QuarantineEntry[] {
+    return this.db
+      .prepare(`SELECT program_code AS programCode, resident_no AS residentNo, certificate_id AS certificateId, field, code,
+                       reason_ja AS reasonJa, reason_en AS reasonEn FROM quarantine WHERE run_id = ? ORDER BY rowid`)
+      .all(runId) as QuarantineEntry[];
+  }
+
+  rejected(runId: string): RejectedEntry[] {
+    return this.db
+      .prepare(`SELECT pmh_upload_id AS pmhUploadId, line, resident_no AS residentNo, certificate_id AS certificateId,
+                       history_key AS historyKey, column_name AS "column", message FROM rejected_rows WHERE run_id = ? ORDER BY rowid`)
+      .all(runId) as RejectedEntry[];
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,67 @@
+/** Printing a run's outcome for the operator at the terminal. */
+import { dirname, relative } from 'node:path';
+import { ConfigError } from '../config/load.ts';
+import type { PmhBotError } from '../core/errors.ts';
+import { t } from '../core/i18n.ts';
+import { cliText } from './cli-text.ts';
+import { Ledger } from './ledger.ts';
+import type { RunSummary } from './run.ts';
+
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}
+
+export function printError(error: PmhBotError, out: (line: string) => void = console.error): void {
+  const { title, message, hint } = error.describe();
+  out(t(cliText.errorTitle, { code: error.code, title }));
+  out(t(cliText.errorMessage, { message }));
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems.slice(1)) {
+      const path = problem.line ? `${problem.path}（${problem.line} 行目）` : problem.path;
+      out(t(cliText.configProblem, { path, detail: problem.ja }));
+    }
+  }
+  out(t(cliText.errorHint, { hint }));
+}
+
+export function printRunSummary(summary: RunSummary, out: (line: string) => void = console.log): void {
+  out(t(cliText.runId, { id: summary.runId }));
+  out(t(summary.status === 'succeeded' ? cliText.succeeded : cliText.failed));
+  const c = summary.counts;
+  out(t(cliText.counts, {
+    extracted: c.extracted, quarantined: c.quarantined, uploaded: c.uploaded,
+    accepted: c.accepted ?? '-', rejected: c.rejected ?? '-',
+  }));
+  if (summary.files.length) {
+    out(t(cliText.uploadedFiles));
+    for (const file of summary.files) {
+      const outcome = summary.outcomes.find((o) => o.fileName === file.fileName);
+      out(outcome
+        ? t(cliText.uploadedFile, { path: shown(file.path), rows: file.rows, uploadId: outcome.uploadId, status: outcome.status })
+        : t(cliText.writtenFile, { path: shown(file.path), rows: file.rows }));
+    }
+  }
+  const firstShot = summary.screenshots[0];
+  if (firstShot) out(t(cliText.screenshots, { dir: shown(dirname(firstShot)) }));
+  out(t(cliText.resultFile, { path: shown(`${summary.runDir}/result.json`) }));
+  out(t(cliText.runLog, { path: shown(`${summary.runDir}/run.log`) }));
+  out(t(cliText.ledger, { path: shown(summary.ledgerPath) }));
+  if (c.quarantined > 0) {
+    const ledger = new Ledger(summary.ledgerPath);
+    try {
+      const entries = ledger.quarantine(summary.runId);
+      out(t(cliText.quarantined, { count: c.quarantined }));
+      for (const entry of entries.slice(0, 10)) {
+        out(t(cliText.quarantineLine, {
+          residentNo: entry.residentNo, certificateId: entry.certificateId, program: entry.programCode,
+          reason: t({ ja: entry.reasonJa, en: entry.reasonEn }),
+        }));
+      }
+      if (entries.length > 10) out(t(cliText.quarantineMore, { count: entries.length - 10 }));
+    } finally {
+      ledger.close();
+    }
+  }
+  if (summary.error) printError(summary.error, out);
+}

@@ -1,0 +1,134 @@
+/**
+ * Loading the configuration: read the YAML, validate it against the schema, resolve
+ * relative paths from the config file's folder, and check that every named file exists.
+ * Anything wrong stops the bot here, before it touches a database or PMH.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { CriticalError } from '../core/errors.ts';
+import { configSchema, type BotConfig } from './schema.ts';
+import { describeIssue, formatPath } from './zod-messages.ts';
+
+export interface LoadedConfig {
+  /** Absolute path of the config file. */
+  file: string;
+  config: BotConfig;
+}
+
+/** A config error carries every problem found, not just the first. */
+export class ConfigError extends CriticalError {
+  constructor(
+    code: 'ConfigFileMissing' | 'ConfigSyntax' | 'ConfigInvalid' | 'FileNotFound',
+    params: Record<string, string | number>,
+    readonly problems: { path: string; line: number | null; ja: string; en: string }[] = [],
+  ) {
+    super(code, params);
+  }
+}
+
+function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[]): number | null {
+  // Walk up until a node exists (a missing key points at its parent).
+  for (let depth = path.length; depth >= 0; depth -= 1) {
+    const node = doc.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    if (node && node.range) return counter.linePos(node.range[0]).line;
+  }
+  return null;
+}
+
+export function parseConfig(file: string, source: string): BotConfig {
+  const counter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: counter, prettyErrors: false });
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const line = syntax.linePos?.[0]?.line ?? 0;
+    throw new ConfigError('ConfigSyntax', { file, line, detail: syntax.message.split('\n')[0] ?? '' });
+  }
+  const result = configSchema.safeParse(doc.toJS() ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const text = describeIssue(issue);
+    return { path: formatPath(issue.path), line: lineOf(doc, counter, issue.path), ...text };
+  });
+  const first = problems[0]!;
+  const where = first.line ? `${first.path}（${first.line} 行目）` : first.path;
+  throw new ConfigError('ConfigInvalid', { file, path: where, detail: first.ja }, problems);
+}
+
+/** Resolves every relative path in the config against the config file's folder. */
+function resolvePaths(config: BotConfig, base: string): BotConfig {
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  const sources = Object.fromEntries(
+    Object.entries(config.sources).map(([name, source]) => [
+      name,
+      source.client === 'better-sqlite3'
+        ? { ...source, connection: { ...source.connection, filename: abs(source.connection.filename) } }
+        : source,
+    ]),
+  );
+  return {
+    ...config,
+    data_dir: abs(config.data_dir),
+    sources,
+    extraction: {
+      ...config.extraction,
+      persons: { ...config.extraction.persons, sql: abs(config.extraction.persons.sql) },
+      support_measures: { ...config.extraction.support_measures, sql: abs(config.extraction.support_measures.sql) },
+    },
+    programs: config.programs.map((program) => ({ ...program, sql: abs(program.sql) })),
+    browser: config.browser.executable_path ? { ...config.browser, executable_path: abs(config.browser.executable_path) } : config.browser,
+  };
+}
+
+/** Cross-key rules the schema alone cannot state: named sources exist, files exist. */
+function checkReferences(config: BotConfig, file: string): void {
+  const problems: { path: string; ja: string; en: string }[] = [];
+  const sourceNames = Object.keys(config.sources);
+  const needSource = (name: string, path: string): void => {
+    if (!config.sources[name]) {
+      problems.push({
+        path,
+        ja: `sources に「${name}」がありません（定義済み: ${sourceNames.join(', ')}）`,
+        en: `no source named "${name}" (defined: ${sourceNames.join(', ')})`,
+      });
+    }
+  };
+  const needFile = (p: string, path: string): void => {
+    if (!existsSync(p)) problems.push({ path, ja: `ファイル ${p} がありません`, en: `file ${p} does not exist` });
+  };
+  needSource(config.extraction.certificates_source, 'extraction.certificates_source');
+  needSource(config.extraction.persons.source, 'extraction.persons.source');
+  needSource(config.extraction.support_measures.source, 'extraction.support_measures.source');
+  needFile(config.extraction.persons.sql, 'extraction.persons.sql');
+  needFile(config.extraction.support_measures.sql, 'extraction.support_measures.sql');
+  const codes = new Set<string>();
+  const types = new Set<string>();
+  config.programs.forEach((program, i) => {
+    if (program.source) needSource(program.source, `programs[${i}].source`);
+    needFile(program.sql, `programs[${i}].sql`);
+    if (codes.has(program.code)) problems.push({ path: `programs[${i}].code`, ja: `code「${program.code}」が重複しています`, en: `duplicate code "${program.code}"` });
+    if (types.has(program.certificate_type_id)) {
+      problems.push({ path: `programs[${i}].certificate_type_id`, ja: '受給者証種別IDが重複しています', en: 'duplicate certificate_type_id' });
+    }
+    codes.add(program.code);
+    types.add(program.certificate_type_id);
+  });
+  if (config.browser.executable_path) needFile(config.browser.executable_path, 'browser.executable_path');
+  const first = problems[0];
+  if (first) {
+    throw new ConfigError('ConfigInvalid', { file, path: first.path, detail: first.ja }, problems.map((p) => ({ ...p, line: null })));
+  }
+}
+
+export function loadConfig(path: string): LoadedConfig {
+  const file = resolve(path);
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('ConfigFileMissing', { file, detail: (error as NodeJS.ErrnoException).code ?? String(error) });
+  }
+  const config = resolvePaths(parseConfig(file, source), dirname(file));
+  checkReferences(config, file);
+  return { file, config };
+}

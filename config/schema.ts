@@ -1,0 +1,148 @@
+/**
+ * The configuration schema: one zod schema is the documentation of every key, the types
+ * the code uses, and the validation that stops a bad config at start-up.
+ * Keys are snake_case because operators edit them in YAML; the parsed object keeps them.
+ * Secrets are never values here: a `*_env` key names the environment variable to read.
+ */
+import { z } from 'zod';
+
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names use letters, digits and _');
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written YYYY-MM-DD');
+
+const sqliteConnection = z.strictObject({
+  filename: z.string().min(1),
+});
+
+const networkConnection = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).optional(),
+  database: z.string().min(1),
+  user: z.string().min(1),
+  password_env: envName.optional(),
+});
+
+const sourceCommon = {
+  /** Seconds to wait for a connection. */
+  connect_timeout_seconds: z.number().int().positive().default(30),
+  /** Seconds a single query may run. */
+  query_timeout_seconds: z.number().int().positive().default(600),
+};
+
+export const sourceSchema = z.discriminatedUnion('client', [
+  z.strictObject({ client: z.literal('better-sqlite3'), connection: sqliteConnection, ...sourceCommon }),
+  z.strictObject({
+    client: z.enum(['pg', 'mysql2', 'mssql', 'oracledb']),
+    connection: networkConnection,
+    pool_size: z.number().int().min(1).max(20).default(2),
+    ...sourceCommon,
+  }),
+]);
+
+const querySchema = z.strictObject({
+  /** Name of an entry under `sources`. */
+  source: z.string().min(1),
+  /** Path of the SQL file (relative to the config file). */
+  sql: z.string().min(1),
+});
+
+const codeMap = z.record(z.string(), z.string());
+
+export const programSchema = z.strictObject({
+  /** The program's code in the subsidy system, bound to :program_code. */
+  code: z.string().min(1).max(30),
+  /** 機関別受給者証種別ID: which certificate type of which municipality, as PMH registered it. */
+  certificate_type_id: z
+    .string()
+    .min(1)
+    .max(50)
+    .regex(/^[A-Za-z0-9]+$/, 'half-width letters and digits only'),
+  /** 受給者証名 as printed on the certificate. */
+  certificate_name: z.string().min(1).max(100),
+  /** The certificates query for this program (relative to the config file). */
+  sql: z.string().min(1),
+  /** Name of an entry under `sources`; defaults to extraction.certificates_source. */
+  source: z.string().min(1).optional(),
+  /** Programs whose rules forbid managing sex (自立支援医療 and the like) send 0. */
+  sex_always_unknown: z.boolean(),
+  /** Enforce the 7-digit 公費受給者番号 check digit (national programs). */
+  recipient_number_check: z.boolean(),
+  /** Registry sex code → PMH sex ("1" male, "2" female, "0" unknown). */
+  sex_codes: z.record(z.string(), z.enum(['0', '1', '2'])).default({ '1': '1', '2': '2' }),
+  /** Subsidy-system income segment code → the text PMH shows (所得区分). Unmapped codes pass as they are. */
+  income_segments: codeMap.default({}),
+});
+
+const browserSchema = z.strictObject({
+  /** chromium (an installed Chromium), chrome, msedge, or auto (find one). */
+  channel: z.enum(['auto', 'chromium', 'chrome', 'msedge']).default('auto'),
+  /** Path of the browser executable; wins over channel. */
+  executable_path: z.string().min(1).optional(),
+  headless: z.boolean().default(true),
+  /** Milliseconds between actions, for an operator who wants to watch. */
+  slow_mo_ms: z.number().int().min(0).max(5000).default(0),
+});
+
+const pmhSchema = z.strictObject({
+  transport: z.literal('screen').default('screen'),
+  /** Base URL of the PMH municipal screen. */
+  url: z.url({ protocol: /^https?$/ }),
+  user_id: z.string().min(1),
+  password_env: envName,
+  /** full: every record every day (全件連携). */
+  mode: z.literal('full').default('full'),
+  poll_interval_seconds: z.number().min(0.2).max(300).default(2),
+  result_timeout_seconds: z.number().int().min(10).max(86400).default(1800),
+  /** Seconds for one screen action (a click, a page load). */
+  action_timeout_seconds: z.number().int().min(5).max(600).default(60),
+});
+
+const outputSchema = z.strictObject({
+  encoding: z.literal('utf-8').default('utf-8'),
+  line_ending: z.enum(['crlf', 'lf']).default('crlf'),
+  header: z.boolean().default(true),
+  /** File name pattern: {type} certificate type ID, {date} base date YYYYMMDD, {run} run ID. */
+  file_name: z.string().min(1).default('pmh_{type}_{date}_{run}.csv'),
+});
+
+export const configSchema = z.strictObject({
+  municipality: z.strictObject({
+    /** 地方公共団体コード (6 digits with check digit). */
+    code: z.string().regex(/^\d{6}$/, '6 half-width digits'),
+    name: z.string().min(1),
+  }),
+  /** Folder for the run ledger, run folders and evidence (relative to the config file). */
+  data_dir: z.string().min(1),
+  /** The date the data is taken at; default: today in Asia/Tokyo. */
+  base_date: isoDate.optional(),
+  sources: z
+    .record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower-case letters, digits and _'), sourceSchema)
+    .refine((sources) => Object.keys(sources).length > 0, 'at least one source'),
+  extraction: z.strictObject({
+    /** Default source of the programs' certificate queries. */
+    certificates_source: z.string().min(1),
+    /** 基本5情報 and My Number by resident number. */
+    persons: querySchema,
+    /** Residents under a support measure (不開示フラグ). */
+    support_measures: querySchema,
+  }),
+  programs: z.array(programSchema).min(1),
+  validation: z
+    .strictObject({
+      /** Stop the run (upload nothing) when more than this share of records is invalid. */
+      max_invalid_ratio: z.number().min(0).max(1).default(0.01),
+    })
+    .default({ max_invalid_ratio: 0.01 }),
+  output: outputSchema.default({ encoding: 'utf-8', line_ending: 'crlf', header: true, file_name: 'pmh_{type}_{date}_{run}.csv' }),
+  pmh: pmhSchema,
+  browser: browserSchema.default({ channel: 'auto', headless: true, slow_mo_ms: 0 }),
+});
+
+export type BotConfig = z.infer<typeof configSchema>;
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type ProgramConfig = z.infer<typeof programSchema>;
+export type BrowserConfig = z.infer<typeof browserSchema>;
+export type PmhConfig = z.infer<typeof pmhSchema>;
+export type OutputConfig = z.infer<typeof outputSchema>;

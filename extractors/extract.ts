@@ -1,0 +1,167 @@
+/**
+ * Extraction: run each configured read-only query against its source and stream the rows,
+ * normalised into canonical rows, into the staging store. Knows nothing of PMH.
+ */
+import { readFile } from 'node:fs/promises';
+import { pmhError } from '../core/errors.ts';
+import type { SourceConfig } from '../config/schema.ts';
+import { compileNamedParameters, whyNotReadOnly } from './sql-text.ts';
+import { openSqlSource, type ResolvedSecrets, type SourceRow, type SqlSource } from './sql-source.ts';
+import { UnreadableValue, date, flag, integer, text } from './normalise.ts';
+import type { StagingStore } from './staging.ts';
+import type { CertificateRow, PersonRow, ReadProblem } from './types.ts';
+
+export interface QuerySpec {
+  source: string;
+  /** Absolute path of the SQL file. */
+  sqlFile: string;
+}
+
+export interface ExtractionPlan {
+  sources: Record<string, SourceConfig>;
+  parameters: { base_date: string };
+  programs: { code: string; query: QuerySpec }[];
+  persons: QuerySpec;
+  supportMeasures: QuerySpec;
+}
+
+export interface ExtractionCounts {
+  certificates: Record<string, number>;
+  persons: number;
+  supportMeasures: number;
+  unreadableRows: number;
+}
+
+const CERTIFICATE_COLUMNS = [
+  'resident_no', 'certificate_id', 'history_no', 'insurer_number', 'recipient_number',
+  'valid_from', 'valid_to', 'income_segment', 'copay_cap_yen', 'always_reimburse',
+] as const;
+const PERSON_COLUMNS = ['resident_no', 'my_number', 'name', 'name_kana', 'address', 'date_of_birth', 'sex_code'] as const;
+const SUPPORT_COLUMNS = ['resident_no', 'is_not_disclosed'] as const;
+
+/** Loads and checks a SQL file: read-only, parameters known. */
+export async function loadQuery(file: string, parameters: Record<string, unknown>) {
+  const sqlText = await readFile(file, 'utf8');
+  const why = whyNotReadOnly(sqlText);
+  if (why) throw pmhError('QueryNotReadOnly', { file, detail: why });
+  return compileNamedParameters(sqlText, parameters, (name) => {
+    throw pmhError('QueryParameterMissing', { file, name });
+  });
+}
+
+function requireColumns(row: SourceRow, columns: readonly string[], file: string): void {
+  for (const column of columns) {
+    if (!(column in row)) throw pmhError('QueryColumnMissing', { file, column });
+  }
+}
+
+/** Reads one value; an unreadable one becomes null and a problem naming source/row/column. */
+function reader(spec: QuerySpec, rowNo: number, problems: ReadProblem[]) {
+  return <T>(read: (value: unknown, column: string) => T | null, row: SourceRow, column: string): T | null => {
+    try {
+      return read(row[column], column);
+    } catch (error) {
+      if (!(error instanceof UnreadableValue)) throw error;
+      problems.push({ source: spec.source, query: spec.sqlFile, row: rowNo, column, detail: error.detail });
+      return null;
+    }
+  };
+}
+
+async function* queryRows(
+  sources: Map<string, SqlSource>,
+  spec: QuerySpec,
+  parameters: Record<string, unknown>,
+  columns: readonly string[],
+): AsyncGenerator<{ row: SourceRow; rowNo: number }> {
+  const source = sources.get(spec.source);
+  if (!source) throw new Error(`source ${spec.source} not opened`);
+  const compiled = await loadQuery(spec.sqlFile, parameters);
+  let rowNo = 0;
+  for await (const row of source.rows(compiled.sql, compiled.bindings, spec.sqlFile)) {
+    rowNo += 1;
+    if (rowNo === 1) requireColumns(row, columns, spec.sqlFile);
+    yield { row, rowNo };
+  }
+}
+
+/** A key column must be readable: without it a row cannot even be named. */
+function keyText(value: unknown, column: string, spec: QuerySpec, rowNo: number): string {
+  const key = text(value, column);
+  if (key === null) {
+    throw pmhError('QueryFailed', { source: spec.source, file: spec.sqlFile, detail: `row ${rowNo}: ${column} is empty` });
+  }
+  return key;
+}
+
+export async function extractToStaging(
+  plan: ExtractionPlan,
+  staging: StagingStore,
+  secret: ResolvedSecrets,
+): Promise<ExtractionCounts> {
+  const sources = new Map<string, SqlSource>();
+  const counts: ExtractionCounts = { certificates: {}, persons: 0, supportMeasures: 0, unreadableRows: 0 };
+  try {
+    const needed = new Set([plan.persons.source, plan.supportMeasures.source, ...plan.programs.map((p) => p.query.source)]);
+    for (const name of needed) {
+      const config = plan.sources[name];
+      if (!config) throw new Error(`source ${name} is not configured`);
+      sources.set(name, await openSqlSource(name, config, secret));
+    }
+
+    for (const program of plan.programs) {
+      let n = 0;
+      const params = { ...plan.parameters, program_code: program.code };
+      for await (const { row, rowNo } of queryRows(sources, program.query, params, CERTIFICATE_COLUMNS)) {
+        const problems: ReadProblem[] = [];
+        const read = reader(program.query, rowNo, problems);
+        const certificate: CertificateRow = {
+          residentNo: keyText(row.resident_no, 'resident_no', program.query, rowNo),
+          certificateId: keyText(row.certificate_id, 'certificate_id', program.query, rowNo),
+          programCode: program.code,
+          historyNo: read(integer, row, 'history_no') ?? 0,
+          insurerNumber: read(text, row, 'insurer_number'),
+          recipientNumber: read(text, row, 'recipient_number'),
+          validFrom: read(date, row, 'valid_from'),
+          validTo: read(date, row, 'valid_to'),
+          incomeSegment: read(text, row, 'income_segment'),
+          copayCapYen: read(integer, row, 'copay_cap_yen'),
+          alwaysReimburse: read(flag, row, 'always_reimburse'),
+        };
+        if (problems.length) counts.unreadableRows += 1;
+        staging.addCertificate(certificate, problems);
+        n += 1;
+      }
+      counts.certificates[program.code] = n;
+    }
+
+    for await (const { row, rowNo } of queryRows(sources, plan.persons, plan.parameters, PERSON_COLUMNS)) {
+      const problems: ReadProblem[] = [];
+      const read = reader(plan.persons, rowNo, problems);
+      const person: PersonRow = {
+        residentNo: keyText(row.resident_no, 'resident_no', plan.persons, rowNo),
+        myNumber: read(text, row, 'my_number'),
+        name: read(text, row, 'name'),
+        nameKana: read(text, row, 'name_kana'),
+        address: read(text, row, 'address'),
+        dateOfBirth: read(date, row, 'date_of_birth'),
+        sexCode: read(text, row, 'sex_code'),
+      };
+      if (problems.length) counts.unreadableRows += 1;
+      staging.addPerson(person, problems);
+      counts.persons += 1;
+    }
+
+    for await (const { row, rowNo } of queryRows(sources, plan.supportMeasures, plan.parameters, SUPPORT_COLUMNS)) {
+      const problems: ReadProblem[] = [];
+      const value = reader(plan.supportMeasures, rowNo, problems)(flag, row, 'is_not_disclosed');
+      // An unreadable flag stays null: the record is held back, never sent as "not protected".
+      staging.addSupportMeasure(keyText(row.resident_no, 'resident_no', plan.supportMeasures, rowNo), value);
+      counts.supportMeasures += 1;
+    }
+    staging.sealed();
+    return counts;
+  } finally {
+    for (const source of sources.values()) await source.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Evidence of what the screen showed: a screenshot for each step under a stable,
+ * numbered name, and on failure the page's HTML beside it.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+
+export interface EvidenceFile {
+  kind: 'screenshot' | 'html' | 'error_list';
+  path: string;
+}
+
+export class Evidence {
+  private seq = 0;
+  readonly files: EvidenceFile[] = [];
+
+  constructor(readonly dir: string) {}
+
+  private nextName(step: string, suffix: string): string {
+    this.seq += 1;
+    const safe = step.replace(/[^A-Za-z0-9_-]+/g, '_');
+    return join(this.dir, `${String(this.seq).padStart(2, '0')}-${safe}${suffix}`);
+  }
+
+  async screenshot(page: Page, step: string): Promise<string> {
+    await mkdir(this.dir, { recursive: true });
+    const path = this.nextName(step, '.png');
+    await page.screenshot({ path, fullPage: true });
+    this.files.push({ kind: 'screenshot', path });
+    return path;
+  }
+
+  /** Best effort: a failing page may already be gone. */
+  async failure(page: Page, step: string): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    try {
+      const shot = this.nextName(`${step}-failed`, '.png');
+      await page.screenshot({ path: shot, fullPage: true, timeout: 10_000 });
+      this.files.push({ kind: 'screenshot', path: shot });
+      const html = shot.replace(/\.png$/, '.html');
+      await writeFile(html, await page.content());
+      this.files.push({ kind: 'html', path: html });
+    } catch {
+      // The browser may have crashed: the error itself is what gets reported.
+    }
+  }
+
+  track(kind: EvidenceFile['kind'], path: string): void {
+    this.files.push({ kind, path });
+  }
+}

@@ -1,0 +1,25 @@
+// Everything a request handler needs, built once per simulator.
+
+import type { PendingUploads } from './pending-uploads.ts';
+import type { SimCertificateType, SimUser } from './server.ts';
+import type { Sessions } from './sessions.ts';
+import type { SimStore } from './store.ts';
+import type { UploadQueue } from './upload-queue.ts';
+
+export interface SimContext {
+  store: SimStore;
+  sessions: Sessions;
+  pending: PendingUploads;
+  queue: UploadQueue;
+  users: readonly SimUser[];
+  certificateTypes: readonly SimCertificateType[];
+  /** Files posted but not yet confirmed. */
+  pendingDir: string;
+  /** Files of registered uploads, until they are processed. */
+  uploadDir: string;
+}
+
+export function certificateTypeLabel(ctx: SimContext, id: string): string {
+  const type = ctx.certificateTypes.find((t) => t.id === id);
+  return type ? `${type.id} ${type.name}` : id;
+}

@@ -1,0 +1,51 @@
+// JSON inspection API for tests (/__sim/...). No login: it exists only on the simulator.
+
+import { readdir, unlink } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { SimContext } from './context.ts';
+import { sendJson, streamJsonArray } from './http.ts';
+import type { RecordCursor, StoredUpload } from './store.ts';
+import type { UploadSummary } from './types.ts';
+
+const PAGE_SIZE = 1000;
+
+export async function handleInspection(ctx: SimContext, req: IncomingMessage, res: ServerResponse, url: URL) {
+  const method = req.method ?? 'GET';
+  const path = url.pathname;
+  req.resume();
+
+  if (path === '/__sim/uploads' && method === 'GET') {
+    return sendJson(res, 200, ctx.store.listUploads(-1).reverse().map(summary));
+  }
+  const perUpload = /^\/__sim\/uploads\/([^/]+)\/(rows|errors)$/.exec(path);
+  if (perUpload && method === 'GET') {
+    const upload = ctx.store.getUpload(decodeURIComponent(perUpload[1] ?? ''));
+    if (!upload) return sendJson(res, 404, { error: 'upload not found' });
+    if (perUpload[2] === 'rows') {
+      return streamJsonArray<number>(res, (after) => ctx.store.acceptedRowsPage(upload.seq, after ?? 0, PAGE_SIZE));
+    }
+    return streamJsonArray<number>(res, (after) => {
+      const page = ctx.store.errorsPage(upload.seq, after ?? 0, PAGE_SIZE);
+      return { items: page.items.map((e) => JSON.stringify(e)), next: page.next };
+    });
+  }
+  if (path === '/__sim/records' && method === 'GET') {
+    const type = url.searchParams.get('type');
+    if (!type) return sendJson(res, 400, { error: 'query parameter "type" is required' });
+    return streamJsonArray<RecordCursor>(res, (after) => ctx.store.recordsPage(type, after, PAGE_SIZE));
+  }
+  if (path === '/__sim/reset' && method === 'POST') {
+    ctx.queue.reset();
+    ctx.pending.discardAll();
+    ctx.store.reset();
+    for (const name of await readdir(ctx.uploadDir)) await unlink(join(ctx.uploadDir, name)).catch(() => undefined);
+    return sendJson(res, 200, { reset: true });
+  }
+  return sendJson(res, 404, { error: 'not found' });
+}
+
+function summary(upload: StoredUpload): UploadSummary {
+  const { seq: _seq, filePath: _filePath, ...rest } = upload;
+  return rest;
+}

@@ -1,0 +1,68 @@
+// Standalone start of the PMH simulator:
+//   node --import tsx sim/main.ts [--host H] [--port N] [--store FILE] [--delay MS] [--type ID=NAME]...
+// Demo user: pmh-demo, password from PMH_SIM_PASSWORD (default demo-password).
+
+import { parseArgs } from 'node:util';
+import { startSimulator } from './server.ts';
+import type { SimCertificateType } from './server.ts';
+
+const DEFAULT_TYPES: SimCertificateType[] = [{ id: 'DEMO01', name: '子ども医療費助成（デモ）' }];
+
+function parseType(value: string): SimCertificateType {
+  const eq = value.indexOf('=');
+  if (eq <= 0 || eq === value.length - 1) {
+    throw new Error(`--type は ID=名称 の形式で指定してください / --type must be ID=NAME: ${value}`);
+  }
+  return { id: value.slice(0, eq), name: value.slice(eq + 1) };
+}
+
+function parseInteger(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer: ${value}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      store: { type: 'string' },
+      delay: { type: 'string' },
+      type: { type: 'string', multiple: true },
+    },
+  });
+  const types = (values.type ?? []).map(parseType);
+  const port = parseInteger('port', values.port);
+  const delay = parseInteger('delay', values.delay);
+  const sim = await startSimulator({
+    users: [{ userId: 'pmh-demo', password: process.env['PMH_SIM_PASSWORD'] ?? 'demo-password' }],
+    certificateTypes: types.length > 0 ? types : DEFAULT_TYPES,
+    ...(values.host === undefined ? {} : { host: values.host }),
+    ...(port === undefined ? {} : { port }),
+    ...(values.store === undefined ? {} : { storePath: values.store }),
+    ...(delay === undefined ? {} : { processingDelayMs: delay }),
+  });
+  console.log(`PMHシミュレーターを起動しました: ${sim.url}`);
+  console.log(`PMH simulator listening on ${sim.url}`);
+  console.log('ユーザーID / user: pmh-demo （パスワードは PMH_SIM_PASSWORD / password from PMH_SIM_PASSWORD）');
+
+  const stop = (): void => {
+    console.log('PMHシミュレーターを停止します / stopping the PMH simulator');
+    sim.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,296 @@
+// HTML of the simulated PMH municipal screen. Plain server-rendered pages, Japanese text,
+// every control reachable by role and label (the bot locates them that way).
+
+import type { PendingUpload } from './pending-uploads.ts';
+import type { RowError, UploadMode, UploadSummary } from './types.ts';
+import { MODE_LABEL, UPLOAD_STATUS } from './types.ts';
+
+export const APP_TITLE = 'PMH 医療費助成 自治体向け画面';
+
+export interface CertificateTypeOption {
+  id: string;
+  name: string;
+}
+
+export function escapeHtml(value: string): string {
+  return value
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+const h = escapeHtml;
+
+const STYLE = `
+*{box-sizing:border-box}
+body{margin:0;font-family:"Hiragino Kaku Gothic ProN","Meiryo","Yu Gothic",sans-serif;font-size:15px;color:#1a1a1a;background:#f2f4f7}
+header.site{display:flex;align-items:center;justify-content:space-between;background:#1f3b6e;color:#fff;padding:10px 24px}
+header.site h1{font-size:18px;margin:0;font-weight:bold}
+header.site .user{display:flex;align-items:center;gap:12px;font-size:14px}
+header.site form{margin:0}
+main{max-width:1200px;margin:24px auto;background:#fff;border:1px solid #c8ced8;padding:20px 28px 28px}
+h2{font-size:20px;border-left:6px solid #1f3b6e;padding-left:10px;margin:0 0 18px}
+a{color:#1a4fa3}
+label{font-weight:bold}
+.field{margin:0 0 16px}
+.field label,.field legend{display:block;margin-bottom:6px}
+input[type=text],input[type=password],select{font-size:15px;padding:6px 8px;border:1px solid #8a94a6;border-radius:3px;min-width:280px}
+fieldset{border:1px solid #c8ced8;padding:10px 14px;margin:0 0 16px}
+fieldset label{font-weight:normal;margin-right:18px}
+button,.button-link{display:inline-block;font-size:15px;padding:7px 20px;border:1px solid #1f3b6e;border-radius:3px;background:#1f3b6e;color:#fff;cursor:pointer;text-decoration:none}
+.button-link.secondary,button.secondary{background:#fff;color:#1f3b6e}
+header.site button{background:#fff;color:#1f3b6e;padding:4px 12px;font-size:13px}
+.actions{display:flex;gap:12px;margin-top:20px}
+[role=alert]{border:1px solid #c62828;background:#fdecea;color:#8e1b1b;padding:10px 14px;margin:0 0 16px}
+[role=status]{border:1px solid #2e7d32;background:#edf7ed;color:#1e4620;padding:10px 14px;margin:0 0 16px}
+table{border-collapse:collapse;width:100%;margin:8px 0 16px}
+caption{text-align:left;font-weight:bold;padding:4px 0}
+th,td{border:1px solid #c8ced8;padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#e8ecf3;white-space:nowrap}
+td.number{text-align:right}
+ul.menu{list-style:none;padding:0}
+ul.menu li{margin:0 0 12px}
+ul.menu a{font-size:17px}
+.note{color:#555;font-size:13px}
+`;
+
+interface LayoutOptions {
+  title: string;
+  userId?: string;
+  body: string;
+}
+
+function layout({ title, userId, body }: LayoutOptions): string {
+  const user = userId
+    ? `<div class="user"><span>ログイン中：${h(userId)}</span>` +
+      `<form method="post" action="/logout"><button type="submit">ログアウト</button></form></div>`
+    : '';
+  return `<!DOCTYPE html>
+<html lang="ja">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${h(title)} | ${h(APP_TITLE)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header class="site"><h1>${h(APP_TITLE)}</h1>${user}</header>
+<main>
+${body}
+</main>
+</body>
+</html>
+`;
+}
+
+function alertBox(messages: readonly string[]): string {
+  if (messages.length === 0) return '';
+  if (messages.length === 1) return `<div role="alert">${h(messages[0] ?? '')}</div>`;
+  return `<div role="alert"><ul>${messages.map((m) => `<li>${h(m)}</li>`).join('')}</ul></div>`;
+}
+
+function statusBox(message: string | undefined): string {
+  return message ? `<div role="status">${h(message)}</div>` : '';
+}
+
+function backToMenu(): string {
+  return '<p><a href="/menu">メニューに戻る</a></p>';
+}
+
+export function loginPage(options: { alert?: string; status?: string; userId?: string } = {}): string {
+  return layout({
+    title: 'ログイン',
+    body: `<h2>ログイン</h2>
+${statusBox(options.status)}${alertBox(options.alert ? [options.alert] : [])}
+<form method="post" action="/login">
+<div class="field"><label for="userId">ユーザーID</label>
+<input type="text" id="userId" name="userId" autocomplete="username" value="${h(options.userId ?? '')}"></div>
+<div class="field"><label for="password">パスワード</label>
+<input type="password" id="password" name="password" autocomplete="current-password"></div>
+<div class="actions"><button type="submit">ログイン</button></div>
+</form>`,
+  });
+}
+
+export function menuPage(userId: string): string {
+  return layout({
+    title: 'メニュー',
+    userId,
+    body: `<h2>メニュー</h2>
+<nav aria-label="メニュー"><ul class="menu">
+<li><a href="/upload">ファイルアップロード</a></li>
+<li><a href="/history">アップロード履歴</a></li>
+</ul></nav>`,
+  });
+}
+
+export interface UploadFormState {
+  alerts?: readonly string[];
+  certificateTypeId?: string;
+  mode?: string;
+}
+
+export function uploadPage(userId: string, types: readonly CertificateTypeOption[], state: UploadFormState = {}): string {
+  const options = types
+    .map((type) => {
+      const selected = type.id === state.certificateTypeId ? ' selected' : '';
+      return `<option value="${h(type.id)}"${selected}>${h(`${type.id} ${type.name}`)}</option>`;
+    })
+    .join('\n');
+  const radio = (mode: UploadMode): string =>
+    `<input type="radio" id="mode-${mode}" name="mode" value="${mode}"${state.mode === mode ? ' checked' : ''}>` +
+    `<label for="mode-${mode}">${MODE_LABEL[mode]}</label>`;
+  return layout({
+    title: 'ファイルアップロード',
+    userId,
+    body: `<h2>医療費助成対象者情報 ファイルアップロード</h2>
+${alertBox(state.alerts ?? [])}
+<form method="post" action="/upload" enctype="multipart/form-data">
+<div class="field"><label for="certificateTypeId">受給者証種別</label>
+<select id="certificateTypeId" name="certificateTypeId">
+<option value="">選択してください</option>
+${options}
+</select></div>
+<fieldset><legend>連携区分</legend>
+${radio('diff')}
+${radio('full')}
+</fieldset>
+<div class="field"><label for="file">アップロードファイル</label>
+<input type="file" id="file" name="file" accept=".csv,text/csv"></div>
+<p class="note">CSV形式（UTF-8）のファイルを指定してください。</p>
+<div class="actions"><button type="submit">確認画面へ</button></div>
+</form>
+${backToMenu()}`,
+  });
+}
+
+export function confirmPage(userId: string, pending: PendingUpload, typeLabel: string): string {
+  return layout({
+    title: 'アップロード内容の確認',
+    userId,
+    body: `<h2>アップロード内容の確認</h2>
+<table>
+<caption>アップロード内容</caption>
+<tbody>
+<tr><th scope="row">ファイル名</th><td>${h(pending.fileName)}</td></tr>
+<tr><th scope="row">受給者証種別</th><td>${h(typeLabel)}</td></tr>
+<tr><th scope="row">連携区分</th><td>${MODE_LABEL[pending.mode]}</td></tr>
+<tr><th scope="row">ファイルサイズ</th><td>${pending.bytes} バイト</td></tr>
+</tbody>
+</table>
+<p>この内容で登録します。よろしいですか？</p>
+<form method="post" action="/upload/confirm/${h(pending.token)}">
+<div class="actions"><button type="submit">登録する</button>
+<a class="button-link secondary" href="/upload">戻る</a></div>
+</form>`,
+  });
+}
+
+const JST = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: 'Asia/Tokyo',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+/** ISO timestamp -> "2025-04-01 09:30:00" in Japan time. */
+export function formatJst(iso: string): string {
+  return JST.format(new Date(iso)).replace('T', ' ');
+}
+
+function count(value: number | null): string {
+  return value === null ? '' : String(value);
+}
+
+function hasErrorList(upload: UploadSummary): boolean {
+  return upload.status === UPLOAD_STATUS.refused || (upload.rejected ?? 0) > 0;
+}
+
+export function historyPage(
+  userId: string,
+  uploads: readonly UploadSummary[],
+  typeLabel: (id: string) => string,
+  options: { registeredId?: string; limit: number },
+): string {
+  const rows = uploads
+    .map(
+      (u) => `<tr data-upload-id="${h(u.id)}">
+<td>${h(u.id)}</td><td>${h(u.fileName)}</td><td>${h(typeLabel(u.certificateTypeId))}</td><td>${MODE_LABEL[u.mode]}</td>
+<td>${h(formatJst(u.receivedAt))}</td><td>${h(u.status)}</td>
+<td class="number">${count(u.total)}</td><td class="number">${count(u.accepted)}</td><td class="number">${count(u.rejected)}</td>
+<td>${hasErrorList(u) ? `<a href="/history/${encodeURIComponent(u.id)}/errors">エラー一覧</a>` : ''}</td>
+</tr>`,
+    )
+    .join('\n');
+  const registered = options.registeredId ? `受付番号 ${options.registeredId} で受け付けました。` : undefined;
+  return layout({
+    title: 'アップロード履歴',
+    userId,
+    body: `<h2>アップロード履歴</h2>
+${statusBox(registered)}
+<p><a href="/history">最新の情報に更新</a></p>
+<table>
+<caption>アップロード履歴</caption>
+<thead><tr>
+<th scope="col">受付番号</th><th scope="col">ファイル名</th><th scope="col">受給者証種別</th><th scope="col">連携区分</th>
+<th scope="col">受付日時</th><th scope="col">状態</th><th scope="col">総件数</th><th scope="col">正常件数</th>
+<th scope="col">エラー件数</th><th scope="col">詳細</th>
+</tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+${uploads.length === 0 ? '<p>アップロード履歴はありません。</p>' : `<p class="note">新しい順に最大${options.limit}件を表示しています。</p>`}
+${backToMenu()}`,
+  });
+}
+
+export function errorsPage(
+  userId: string,
+  upload: UploadSummary,
+  errors: readonly RowError[],
+  totalErrors: number,
+): string {
+  const heading = `<h2>エラー一覧（受付番号 ${h(upload.id)}）</h2>`;
+  const download = `<p><a href="/history/${encodeURIComponent(upload.id)}/errors.csv">エラー一覧をダウンロード</a></p>`;
+  const back = '<p><a href="/history">履歴一覧に戻る</a></p>';
+  let body: string;
+  if (upload.status === UPLOAD_STATUS.refused) {
+    body = `<p>このファイルは受け付けられませんでした。ファイルを修正して、もう一度アップロードしてください。</p>
+<div role="alert">${h(upload.refusalReason ?? '')}</div>`;
+  } else if (upload.status === UPLOAD_STATUS.received || upload.status === UPLOAD_STATUS.processing) {
+    body = `<p>このアップロードはまだ処理が完了していません（状態：${h(upload.status)}）。</p>`;
+  } else if (totalErrors === 0) {
+    body = '<p>エラーはありません。</p>';
+  } else {
+    const rows = errors
+      .map(
+        (e) =>
+          `<tr><td class="number">${e.line}</td><td>${h(e.historyKey)}</td><td>${h(e.column)}</td><td>${h(e.message)}</td></tr>`,
+      )
+      .join('\n');
+    const shown =
+      errors.length < totalErrors
+        ? `<p class="note">全${totalErrors}件のうち先頭${errors.length}件を表示しています。すべてのエラーはダウンロードして確認してください。</p>`
+        : `<p>エラー件数：${totalErrors}件</p>`;
+    body = `${shown}
+<table>
+<caption>エラー一覧</caption>
+<thead><tr><th scope="col">行番号</th><th scope="col">履歴キー</th><th scope="col">項目</th><th scope="col">エラー内容</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`;
+  }
+  return layout({ title: `エラー一覧（受付番号 ${upload.id}）`, userId, body: `${heading}\n${body}\n${download}\n${back}` });
+}
+
+export function messagePage(title: string, message: string, userId?: string): string {
+  const link = userId ? backToMenu() : '<p><a href="/login">ログイン画面へ</a></p>';
+  return layout({ title, userId, body: `<h2>${h(title)}</h2>\n<div role="alert">${h(message)}</div>\n${link}` });
+}

@@ -1,0 +1,123 @@
+// The PMH simulator: an imitation of the PMH municipal upload screen plus a JSON inspection
+// API, on localhost, for the demo and the tests. It stands in for a system we do not own, so
+// it shares no code with the bot.
+
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SimContext } from './context.ts';
+import { sendHtml } from './http.ts';
+import { handleInspection } from './inspect-routes.ts';
+import { messagePage } from './pages.ts';
+import { PendingUploads } from './pending-uploads.ts';
+import { handleScreen } from './screen-routes.ts';
+import { Sessions } from './sessions.ts';
+import { SimStore } from './store.ts';
+import { UploadQueue } from './upload-queue.ts';
+
+export interface SimUser {
+  userId: string;
+  password: string;
+}
+
+export interface SimCertificateType {
+  id: string;
+  name: string;
+}
+
+export interface SimOptions {
+  host?: string;
+  port?: number;
+  users: SimUser[];
+  certificateTypes: SimCertificateType[];
+  /** SQLite file for the simulator's state; ':memory:' (default) forgets everything on close. */
+  storePath?: string;
+  /** How long an upload stays 受付済 before 処理中, and the least time 処理中 lasts. */
+  processingDelayMs?: number;
+}
+
+export interface Simulator {
+  url: string;
+  close(): Promise<void>;
+}
+
+export type { UploadMode, UploadStatus, UploadSummary, RowError } from './types.ts';
+
+export async function startSimulator(opts: SimOptions): Promise<Simulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const storePath = opts.storePath ?? ':memory:';
+  const inMemory = storePath === ':memory:';
+
+  // Uploaded files sit next to a file store so that unfinished uploads survive a restart.
+  const filesRoot = inMemory ? await mkdtemp(join(tmpdir(), 'pmh-sim-')) : `${storePath}.files`;
+  const pendingDir = join(filesRoot, 'pending');
+  const uploadDir = join(filesRoot, 'uploads');
+  await rm(pendingDir, { recursive: true, force: true }); // unconfirmed files die with their sessions
+  await mkdir(pendingDir, { recursive: true });
+  await mkdir(uploadDir, { recursive: true });
+
+  const store = new SimStore(storePath);
+  const queue = new UploadQueue(store, opts.processingDelayMs ?? 800);
+  const ctx: SimContext = {
+    store,
+    sessions: new Sessions(),
+    pending: new PendingUploads(),
+    queue,
+    users: [...opts.users],
+    certificateTypes: [...opts.certificateTypes],
+    pendingDir,
+    uploadDir,
+  };
+  queue.resume();
+
+  const inFlight = new Set<Promise<void>>();
+  const server = createServer((req, res) => {
+    const handling = handle(ctx, req, res).finally(() => inFlight.delete(handling));
+    inFlight.add(handling);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await stopped;
+        await Promise.allSettled([...inFlight]);
+        await queue.close();
+        ctx.pending.discardAll();
+        store.close();
+        if (inMemory) await rm(filesRoot, { recursive: true, force: true });
+      })();
+      return closing;
+    },
+  };
+}
+
+async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/__sim/')) await handleInspection(ctx, req, res, url);
+    else await handleScreen(ctx, req, res, url);
+  } catch (error) {
+    console.error('[pmh-sim] request failed:', error);
+    if (!res.headersSent) {
+      sendHtml(res, 500, messagePage('システムエラー', 'システムエラーが発生しました。しばらくしてからもう一度お試しください。'));
+    } else {
+      res.destroy();
+    }
+  }
+}

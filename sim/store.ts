@@ -1,0 +1,384 @@
+// The simulator's state in SQLite: uploads, their accepted and rejected rows, and the
+// current records per certificate type. All access is synchronous (better-sqlite3); readers
+// that stream large results page through them by key so no statement stays open across an
+// await (the connection is shared with the background processing).
+
+import Database from 'better-sqlite3';
+import type { AcceptedRecord, RecordKey, RowError, UploadMode, UploadStatus, UploadSummary } from './types.ts';
+import { UPLOAD_STATUS } from './types.ts';
+
+export interface StoredUpload extends UploadSummary {
+  seq: number;
+  filePath: string | null;
+}
+
+export interface NewUpload {
+  fileName: string;
+  sha256: string;
+  bytes: number;
+  certificateTypeId: string;
+  mode: UploadMode;
+  filePath: string;
+  uploadedBy: string;
+  receivedAt: string;
+}
+
+export interface UploadOutcome {
+  status: UploadStatus;
+  finishedAt: string;
+  total: number | null;
+  accepted: number | null;
+  rejected: number | null;
+  refusalReason: string | null;
+}
+
+export interface JsonPage<Cursor> {
+  items: string[];
+  next: Cursor | null;
+}
+
+export interface ErrorPage {
+  items: RowError[];
+  next: number | null;
+}
+
+export interface RecordCursor {
+  myNumber: string;
+  historyKey: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS uploads (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT UNIQUE,
+  file_name TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  certificate_type_id TEXT NOT NULL,
+  mode TEXT NOT NULL CHECK (mode IN ('diff', 'full')),
+  status TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  processing_at TEXT,
+  finished_at TEXT,
+  total INTEGER,
+  accepted INTEGER,
+  rejected INTEGER,
+  refusal_reason TEXT,
+  file_path TEXT,
+  uploaded_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS upload_rows (
+  upload_seq INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  certificate_type_id TEXT NOT NULL,
+  my_number TEXT NOT NULL,
+  history_key TEXT NOT NULL,
+  is_deleted INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (upload_seq, line)
+);
+CREATE TABLE IF NOT EXISTS upload_errors (
+  upload_seq INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  history_key TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS upload_errors_by_upload ON upload_errors (upload_seq);
+CREATE TABLE IF NOT EXISTS upload_keys (
+  upload_seq INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  line INTEGER NOT NULL,
+  PRIMARY KEY (upload_seq, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS records (
+  certificate_type_id TEXT NOT NULL,
+  my_number TEXT NOT NULL,
+  history_key TEXT NOT NULL,
+  data TEXT NOT NULL,
+  upload_id TEXT NOT NULL,
+  PRIMARY KEY (certificate_type_id, my_number, history_key)
+);
+`;
+
+interface UploadRow {
+  seq: number;
+  id: string;
+  file_name: string;
+  sha256: string;
+  bytes: number;
+  certificate_type_id: string;
+  mode: UploadMode;
+  status: UploadStatus;
+  received_at: string;
+  processing_at: string | null;
+  finished_at: string | null;
+  total: number | null;
+  accepted: number | null;
+  rejected: number | null;
+  refusal_reason: string | null;
+  file_path: string | null;
+}
+
+interface ErrorRow {
+  rowid: number;
+  line: number;
+  history_key: string;
+  column_name: string;
+  message: string;
+}
+
+const UPLOAD_COLUMNS = `seq, id, file_name, sha256, bytes, certificate_type_id, mode, status, received_at,
+  processing_at, finished_at, total, accepted, rejected, refusal_reason, file_path`;
+
+function toUpload(row: UploadRow): StoredUpload {
+  return {
+    seq: row.seq,
+    id: row.id,
+    fileName: row.file_name,
+    sha256: row.sha256,
+    bytes: row.bytes,
+    certificateTypeId: row.certificate_type_id,
+    mode: row.mode,
+    status: row.status,
+    receivedAt: row.received_at,
+    processingAt: row.processing_at,
+    finishedAt: row.finished_at,
+    total: row.total,
+    accepted: row.accepted,
+    rejected: row.rejected,
+    refusalReason: row.refusal_reason,
+    filePath: row.file_path,
+  };
+}
+
+export function formatUploadId(seq: number): string {
+  return `U${String(seq).padStart(6, '0')}`;
+}
+
+export class SimStore {
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    if (path !== ':memory:') {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+    }
+    this.db.exec(SCHEMA);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs `fn` in one transaction (nested calls become savepoints). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  createUpload(upload: NewUpload): StoredUpload {
+    return this.transaction(() => {
+      const insert = this.sql(
+        `INSERT INTO uploads (file_name, sha256, bytes, certificate_type_id, mode, status, received_at, file_path,
+           uploaded_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const { lastInsertRowid } = insert.run(
+        upload.fileName,
+        upload.sha256,
+        upload.bytes,
+        upload.certificateTypeId,
+        upload.mode,
+        UPLOAD_STATUS.received,
+        upload.receivedAt,
+        upload.filePath,
+        upload.uploadedBy,
+      );
+      const seq = Number(lastInsertRowid);
+      this.sql('UPDATE uploads SET id = ? WHERE seq = ?').run(formatUploadId(seq), seq);
+      const row = this.sql(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE seq = ?`).get(seq) as UploadRow;
+      return toUpload(row);
+    });
+  }
+
+  getUpload(id: string): StoredUpload | undefined {
+    const row = this.sql(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = ?`).get(id) as UploadRow | undefined;
+    return row ? toUpload(row) : undefined;
+  }
+
+  /** Newest first; a negative limit lists all. */
+  listUploads(limit: number): StoredUpload[] {
+    const select = this.sql(`SELECT ${UPLOAD_COLUMNS} FROM uploads ORDER BY seq DESC LIMIT ?`);
+    return (select.all(limit) as UploadRow[]).map(toUpload);
+  }
+
+  /** Uploads a previous run left 受付済 or 処理中, oldest first. */
+  listUnfinishedUploads(): StoredUpload[] {
+    const select = this.sql(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE status IN (?, ?) ORDER BY seq`);
+    return (select.all(UPLOAD_STATUS.received, UPLOAD_STATUS.processing) as UploadRow[]).map(toUpload);
+  }
+
+  markReceived(seq: number): void {
+    this.sql('UPDATE uploads SET status = ?, processing_at = NULL WHERE seq = ?').run(UPLOAD_STATUS.received, seq);
+  }
+
+  markProcessing(seq: number, at: string): void {
+    this.sql('UPDATE uploads SET status = ?, processing_at = ? WHERE seq = ?').run(UPLOAD_STATUS.processing, at, seq);
+  }
+
+  finishUpload(seq: number, outcome: UploadOutcome): void {
+    const update = this.sql(
+      `UPDATE uploads SET status = ?, finished_at = ?, total = ?, accepted = ?, rejected = ?, refusal_reason = ?,
+         file_path = NULL
+       WHERE seq = ?`,
+    );
+    update.run(
+      outcome.status,
+      outcome.finishedAt,
+      outcome.total,
+      outcome.accepted,
+      outcome.rejected,
+      outcome.refusalReason,
+      seq,
+    );
+  }
+
+  /** Forgets what an interrupted or refused processing of an upload wrote. */
+  discardUploadWork(seq: number): void {
+    this.transaction(() => {
+      this.sql('DELETE FROM upload_rows WHERE upload_seq = ?').run(seq);
+      this.sql('DELETE FROM upload_errors WHERE upload_seq = ?').run(seq);
+      this.sql('DELETE FROM upload_keys WHERE upload_seq = ?').run(seq);
+    });
+  }
+
+  /**
+   * Remembers that `key` occurs on `line` of the upload. Returns null the first time, or the
+   * line of the first occurrence when the key was already seen in this file.
+   */
+  claimKey(seq: number, key: RecordKey, line: number): number | null {
+    const text = JSON.stringify([key.certificateTypeId, key.myNumber, key.historyKey]);
+    const insert = this.sql('INSERT OR IGNORE INTO upload_keys (upload_seq, key, line) VALUES (?, ?, ?)');
+    if (insert.run(seq, text, line).changes === 1) return null;
+    const first = this.sql('SELECT line FROM upload_keys WHERE upload_seq = ? AND key = ?').get(seq, text) as
+      | { line: number }
+      | undefined;
+    return first?.line ?? line;
+  }
+
+  recordExists(key: RecordKey): boolean {
+    const select = this.sql(
+      'SELECT 1 FROM records WHERE certificate_type_id = ? AND my_number = ? AND history_key = ?',
+    );
+    return select.get(key.certificateTypeId, key.myNumber, key.historyKey) !== undefined;
+  }
+
+  insertAcceptedRow(seq: number, line: number, key: RecordKey, isDeleted: boolean, record: AcceptedRecord): void {
+    const insert = this.sql(
+      `INSERT INTO upload_rows (upload_seq, line, certificate_type_id, my_number, history_key, is_deleted, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    insert.run(seq, line, key.certificateTypeId, key.myNumber, key.historyKey, isDeleted ? 1 : 0, JSON.stringify(record));
+  }
+
+  insertError(seq: number, error: RowError): void {
+    const insert = this.sql(
+      'INSERT INTO upload_errors (upload_seq, line, history_key, column_name, message) VALUES (?, ?, ?, ?, ?)',
+    );
+    insert.run(seq, error.line, error.historyKey, error.column, error.message);
+  }
+
+  /** Makes an upload's accepted rows the current records, all at once. */
+  applyUpload(upload: StoredUpload): void {
+    this.transaction(() => {
+      if (upload.mode === 'full') {
+        this.sql('DELETE FROM records WHERE certificate_type_id = ?').run(upload.certificateTypeId);
+      } else {
+        const deleteRemoved = this.sql(
+          `DELETE FROM records WHERE (certificate_type_id, my_number, history_key) IN (
+             SELECT certificate_type_id, my_number, history_key FROM upload_rows WHERE upload_seq = ? AND is_deleted = 1)`,
+        );
+        deleteRemoved.run(upload.seq);
+      }
+      const upsert = this.sql(
+        `INSERT INTO records (certificate_type_id, my_number, history_key, data, upload_id)
+         SELECT certificate_type_id, my_number, history_key, data, ? FROM upload_rows
+         WHERE upload_seq = ? AND is_deleted = 0 ORDER BY line
+         ON CONFLICT (certificate_type_id, my_number, history_key)
+         DO UPDATE SET data = excluded.data, upload_id = excluded.upload_id`,
+      );
+      upsert.run(upload.id, upload.seq);
+      this.sql('DELETE FROM upload_keys WHERE upload_seq = ?').run(upload.seq);
+    });
+  }
+
+  countErrors(seq: number): number {
+    const row = this.sql('SELECT count(*) AS n FROM upload_errors WHERE upload_seq = ?').get(seq) as { n: number };
+    return row.n;
+  }
+
+  /** Error rows in file order; `after` is the cursor returned by the previous page (0 at first). */
+  errorsPage(seq: number, after: number, limit: number): ErrorPage {
+    const select = this.sql(
+      `SELECT rowid, line, history_key, column_name, message FROM upload_errors
+       WHERE upload_seq = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
+    );
+    const rows = select.all(seq, after, limit) as ErrorRow[];
+    const last = rows.at(-1);
+    return {
+      items: rows.map((r) => ({ line: r.line, historyKey: r.history_key, column: r.column_name, message: r.message })),
+      next: rows.length === limit && last ? last.rowid : null,
+    };
+  }
+
+  /** Accepted rows (JSON text) in file order; `after` is a line number (0 at first). */
+  acceptedRowsPage(seq: number, after: number, limit: number): JsonPage<number> {
+    const select = this.sql(
+      'SELECT line, data FROM upload_rows WHERE upload_seq = ? AND line > ? ORDER BY line LIMIT ?',
+    );
+    const rows = select.all(seq, after, limit) as { line: number; data: string }[];
+    const last = rows.at(-1);
+    return { items: rows.map((r) => r.data), next: rows.length === limit && last ? last.line : null };
+  }
+
+  /** Current records (JSON text) of a type, by myNumber then historyKey. */
+  recordsPage(certificateTypeId: string, after: RecordCursor | null, limit: number): JsonPage<RecordCursor> {
+    const select = this.sql(
+      `SELECT my_number, history_key, data FROM records
+       WHERE certificate_type_id = ? AND (my_number, history_key) > (?, ?)
+       ORDER BY my_number, history_key LIMIT ?`,
+    );
+    const rows = select.all(certificateTypeId, after?.myNumber ?? '', after?.historyKey ?? '', limit) as {
+      my_number: string;
+      history_key: string;
+      data: string;
+    }[];
+    const last = rows.at(-1);
+    return {
+      items: rows.map((r) => r.data),
+      next: rows.length === limit && last ? { myNumber: last.my_number, historyKey: last.history_key } : null,
+    };
+  }
+
+  /** Empties every table and restarts the 受付番号 sequence. */
+  reset(): void {
+    this.transaction(() => {
+      for (const table of ['uploads', 'upload_rows', 'upload_errors', 'upload_keys', 'records']) {
+        this.sql(`DELETE FROM ${table}`).run();
+      }
+      this.sql(`DELETE FROM sqlite_sequence WHERE name = 'uploads'`).run();
+    });
+  }
+
+  /** Prepared once per SQL text: the per-row statements run millions of times. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+}

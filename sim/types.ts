@@ -1,0 +1,51 @@
+// Shapes shared inside the simulator (never imported from, or by, the bot).
+
+export type UploadMode = 'diff' | 'full';
+
+export const UPLOAD_STATUS = {
+  received: '受付済',
+  processing: '処理中',
+  done: '完了',
+  doneWithErrors: '完了（エラーあり）',
+  refused: 'エラー',
+} as const;
+
+export type UploadStatus = (typeof UPLOAD_STATUS)[keyof typeof UPLOAD_STATUS];
+
+export interface UploadSummary {
+  id: string;
+  fileName: string;
+  sha256: string;
+  bytes: number;
+  certificateTypeId: string;
+  mode: UploadMode;
+  status: UploadStatus;
+  receivedAt: string;
+  processingAt: string | null;
+  finishedAt: string | null;
+  total: number | null;
+  accepted: number | null;
+  rejected: number | null;
+  refusalReason: string | null;
+}
+
+export interface RowError {
+  line: number;
+  historyKey: string;
+  column: string;
+  message: string;
+}
+
+/** An accepted row: keyed by the CSV column names, booleans as booleans, JSON columns parsed. */
+export type AcceptedRecord = Record<string, string | boolean | object>;
+
+export interface RecordKey {
+  certificateTypeId: string;
+  myNumber: string;
+  historyKey: string;
+}
+
+export const MODE_LABEL: Record<UploadMode, string> = {
+  diff: '差分連携',
+  full: '全件連携',
+};
