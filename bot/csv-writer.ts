@@ -85,7 +85,9 @@ export async function openPmhCsvFile(path: string, options: CsvWriteOptions): Pr
     async close() {
       if (state !== 'open') throw new Error(`PMH CSV writer for ${path} is ${state}`);
       state = 'closing';
-      await Promise.all([data.finish(), keys.finish()]);
+      // Both settle before a failure is thrown, so that abort() never races a finishing file.
+      const finished = await Promise.allSettled([data.finish(), keys.finish()]);
+      for (const outcome of finished) if (outcome.status === 'rejected') throw outcome.reason;
       await rename(data.partPath, path);
       renamed = true;
       await rename(keys.partPath, keysPath);
@@ -171,13 +173,11 @@ async function openCsvSink(
   });
   flowing.catch(() => undefined); // observed through `failure` and finish()
 
-  /** Throws the pipeline's error once it has failed (or was discarded). */
-  const throwIfStopped = async (): Promise<void> => {
-    if (failure !== undefined) throw failure;
-    if (stringifier.destroyed) {
-      await flowing; // rejects with the reason the pipeline stopped
-      throw new Error(`CSV stream for ${partPath} has stopped`);
-    }
+  const stopped = (): boolean => failure !== undefined || stringifier.destroyed;
+  /** Rejects with the reason the pipeline stopped (a failure, or discard()). */
+  const whyStopped = async (): Promise<never> => {
+    if (failure === undefined) await flowing;
+    throw failure ?? new Error(`CSV stream for ${partPath} has stopped`);
   };
 
   let digest: string | undefined;
@@ -190,11 +190,12 @@ async function openCsvSink(
 
   return {
     partPath,
-    async write(fields) {
-      await throwIfStopped();
-      if (stringifier.write(fields)) return;
-      await drainedOrClosed(stringifier);
-      await throwIfStopped();
+    // Not async: the row must reach the stringifier before the caller's next write, so that
+    // overlapping calls keep their order.
+    write(fields) {
+      if (stopped()) return whyStopped();
+      if (stringifier.write(fields)) return Promise.resolve();
+      return drainedOrClosed(stringifier).then(() => (stopped() ? whyStopped() : undefined));
     },
     async finish() {
       stringifier.end();

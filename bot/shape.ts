@@ -55,7 +55,10 @@ export function shapeRecord(row: JoinedRow, program: ProgramConfig): ShapeResult
     problems.push(recordProblem('RequiredMissing', 'isAlwaysReimbursement'));
   }
 
-  if (problems.length > 0 || sex === null || row.isNotDisclosed === null) {
+  // The null checks repeat what `problems` already says, so that the types know it too.
+  const isNotDisclosed = row.isNotDisclosed;
+  const alwaysReimburse = certificate.alwaysReimburse;
+  if (problems.length > 0 || sex === null || isNotDisclosed === null || alwaysReimburse === null) {
     return { ok: false, source, problems };
   }
 
@@ -68,7 +71,7 @@ export function shapeRecord(row: JoinedRow, program: ProgramConfig): ShapeResult
     orgSpecificCertificateTypeId: program.certificate_type_id,
     myNumber,
     basicFiveInfo: { name, nameKana, address, dateOfBirth, sex },
-    isNotDisclosed: row.isNotDisclosed,
+    isNotDisclosed,
     medicalSubsidyInsurerNumber: insurerNumber,
     certificationName: program.certificate_name,
     medicalSubsidyRecipientNumber: recipientNumber,
@@ -77,7 +80,7 @@ export function shapeRecord(row: JoinedRow, program: ProgramConfig): ShapeResult
     incomeSegment,
     additionalConditions: null,
     designatedMedicalInstitutions: null,
-    isAlwaysReimbursement: certificate.alwaysReimburse ? '1' : '0',
+    isAlwaysReimbursement: alwaysReimburse ? '1' : '0',
     maxCopaymentAmount,
     validFrom,
     validTo,

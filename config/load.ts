@@ -47,7 +47,7 @@ export function parseConfig(file: string, source: string): BotConfig {
   const result = configSchema.safeParse(doc.toJS() ?? {});
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const text = describeIssue(issue);
+    const text = describeIssue(issue, doc.hasIn(issue.path as unknown[]));
     return { path: formatPath(issue.path), line: lineOf(doc, counter, issue.path), ...text };
   });
   const first = problems[0]!;

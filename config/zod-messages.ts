@@ -11,10 +11,11 @@ function list(values: readonly unknown[]): string {
   return values.map((v) => JSON.stringify(v)).join(', ');
 }
 
-export function describeIssue(issue: Issue): Bilingual {
+/** `present`: whether the key is written in the YAML at all. */
+export function describeIssue(issue: Issue, present: boolean): Bilingual {
   switch (issue.code) {
     case 'invalid_type':
-      if (issue.input === undefined) {
+      if (!present) {
         return { ja: '必須の項目がありません', en: 'required key is missing' };
       }
       return { ja: `値の種類が違います（${issue.expected} を指定してください）`, en: `expected ${issue.expected}` };

@@ -23,6 +23,11 @@ export interface ResolvedSecrets {
   (envName: string, configPath: string): string;
 }
 
+// knex would print driver errors (which can carry connection details) to the console;
+// failures reach the operator through our own classified errors instead.
+const quiet = (): void => undefined;
+const silentLog = { warn: quiet, error: quiet, deprecate: quiet, debug: quiet };
+
 function knexConfig(name: string, config: SourceConfig, secret: ResolvedSecrets): Knex.Config {
   const timeoutMs = config.connect_timeout_seconds * 1000;
   if (config.client === 'better-sqlite3') {
@@ -30,6 +35,7 @@ function knexConfig(name: string, config: SourceConfig, secret: ResolvedSecrets)
       client: 'better-sqlite3',
       connection: { filename: config.connection.filename, options: { readonly: true } },
       useNullAsDefault: true,
+      log: silentLog,
       pool: { min: 1, max: 1 },
       acquireConnectionTimeout: timeoutMs,
     };
@@ -39,6 +45,7 @@ function knexConfig(name: string, config: SourceConfig, secret: ResolvedSecrets)
   return {
     client: config.client,
     connection: { host, port, database, user, password },
+    log: silentLog,
     pool: { min: 0, max: config.pool_size },
     acquireConnectionTimeout: timeoutMs,
   };

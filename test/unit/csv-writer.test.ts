@@ -223,6 +223,21 @@ describe('openPmhCsvFile', () => {
     await assert.rejects(writer.close());
   });
 
+  it('keeps rows and key lines in call order when writes overlap', async () => {
+    const path = join(dir, 'overlapping.csv');
+    const writer = await openPmhCsvFile(path, { lineEnding: 'lf', header: true });
+    await Promise.all(Array.from({ length: 500 }, (_, index) => writer.write(recordOf(index + 1), sourceOf(index + 1))));
+    const written = await writer.close();
+    const rows: string[][] = parse(await readFile(written.path, 'utf8'), { from_line: 2 });
+    assert.deepEqual(rows.map((row) => row[20]), Array.from({ length: 500 }, (_, index) => `C${index + 1}-001`));
+    const keys: Array<Record<string, string>> = parse(await readFile(written.keysPath, 'utf8'), { columns: true });
+    assert.deepEqual(keys.map((key) => `${key.line}:${key.residentNo}`), Array.from({ length: 500 }, (_, index) => `${index + 2}:R${index + 1}`));
+  });
+
+  it('fails to open in a folder that does not exist, leaving nothing behind', async () => {
+    await assert.rejects(openPmhCsvFile(join(dir, 'missing', 'x.csv'), { lineEnding: 'crlf', header: true }), { code: 'ENOENT' });
+  });
+
   it('keeps memory flat: 200,000 rows grow the RSS by less than 100 MB', async (t) => {
     const rows = 200_000;
     // A long address makes the file larger than the bound: a writer that held the file in

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, parseConfig } from '../../config/load.ts';
+import { checkSecrets } from '../../config/secrets.ts';
+import { PmhBotError } from '../../core/errors.ts';
+import { EXAMPLE_CONFIG } from '../helpers/demo-env.ts';
+import { readFileSync } from 'node:fs';
+
+const example = readFileSync(EXAMPLE_CONFIG, 'utf8');
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('no error thrown');
+}
+
+describe('configuration', () => {
+  it('accepts the example configuration and resolves its paths from the file\'s folder', () => {
+    const { config } = loadConfig(EXAMPLE_CONFIG);
+    assert.equal(config.programs.length, 4);
+    assert.ok(config.programs.some((p) => p.sex_always_unknown), 'a 自立支援医療 program');
+    assert.match(config.programs[0]!.sql, /config[/\\]sql[/\\]demo[/\\]kodomo\.sql$/);
+    assert.match(config.data_dir, /[/\\]data$/);
+    assert.equal(config.output.line_ending, 'crlf');
+    assert.equal(config.pmh.password_env, 'PMH_PASSWORD');
+  });
+
+  it('names the path and line of a bad value, with a Japanese explanation and hint', () => {
+    const bad = example.replace('poll_interval_seconds: 2', 'poll_interval_seconds: "soon"');
+    const error = configError(() => parseConfig('pmh-bot.yaml', bad));
+    assert.equal(error.code, 'ConfigInvalid');
+    assert.equal(error.kind, 'critical');
+    const { message, hint } = error.describeIn('ja');
+    assert.match(message, /pmh\.poll_interval_seconds/);
+    const line = example.split('\n').findIndex((l) => l.includes('poll_interval_seconds: 2')) + 1;
+    assert.match(message, new RegExp(`${line} 行目`));
+    assert.match(message, /値の種類が違います/);
+    assert.match(hint, /修正/);
+  });
+
+  it('reports a misspelt key instead of ignoring it', () => {
+    const bad = example.replace('  headless: true', '  headles: true');
+    const error = configError(() => parseConfig('x.yaml', bad));
+    assert.equal(error.problems[0]!.path, 'browser');
+    assert.match(error.problems[0]!.ja, /不明なキー headles/);
+  });
+
+  it('reports every problem, with array indices in the path', () => {
+    const bad = example
+      .replace('certificate_type_id: "990001IKUSEI"', 'certificate_type_id: "990001-IKUSEI"')
+      .replace('code: "990001"', 'code: "99"');
+    const error = configError(() => parseConfig('x.yaml', bad));
+    const paths = error.problems.map((p) => p.path);
+    assert.ok(paths.includes('municipality.code'), paths.join());
+    assert.ok(paths.includes('programs[2].certificate_type_id'), paths.join());
+    assert.match(error.problems.find((p) => p.path === 'municipality.code')!.ja, /半角数字 6 桁/);
+  });
+
+  it('refuses a password written in the config instead of an environment variable name', () => {
+    const bad = example.replace('password_env: PMH_PASSWORD', 'password: hunter2');
+    const error = configError(() => parseConfig('x.yaml', bad));
+    assert.ok(error.problems.some((p) => p.path === 'pmh' && /password/.test(p.ja)));
+    assert.ok(error.problems.some((p) => p.path === 'pmh.password_env'));
+  });
+
+  it('stops on YAML syntax errors with the line', () => {
+    const error = configError(() => parseConfig('x.yaml', 'municipality:\n  code: "1\n  name: x\n'));
+    assert.equal(error.code, 'ConfigSyntax');
+  });
+
+  it('checks that named sources and SQL files exist', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pmh-config-'));
+    const text = example
+      .replace('certificates_source: subsidy', 'certificates_source: subsidi')
+      .replaceAll('sql/demo/', `${join(dir, 'nowhere')}/`);
+    const path = join(dir, 'pmh-bot.yaml');
+    writeFileSync(path, text);
+    const error = configError(() => loadConfig(path));
+    const paths = error.problems.map((p) => p.path);
+    assert.ok(paths.includes('extraction.certificates_source'));
+    assert.ok(paths.includes('programs[0].sql'));
+  });
+
+  it('says which file is missing when there is no config', () => {
+    const error = configError(() => loadConfig('/nonexistent/pmh-bot.yaml'));
+    assert.equal(error.code, 'ConfigFileMissing');
+    assert.match(error.describeIn('ja').hint, /--config/);
+  });
+
+  it('stops at start-up when a referenced secret is not set, naming the variable, never a value', () => {
+    const { config } = loadConfig(EXAMPLE_CONFIG);
+    const saved = process.env.PMH_PASSWORD;
+    delete process.env.PMH_PASSWORD;
+    try {
+      assert.throws(() => checkSecrets(config), (error: unknown) => {
+        assert.ok(error instanceof PmhBotError);
+        assert.equal(error.code, 'SecretMissing');
+        assert.match(error.describeIn('ja').message, /PMH_PASSWORD/);
+        return true;
+      });
+    } finally {
+      if (saved !== undefined) process.env.PMH_PASSWORD = saved;
+    }
+  });
+});
