@@ -20,7 +20,7 @@ import { openPmhCsvFile, type WrittenFile } from './csv-writer.ts';
 import { Ledger, type QuarantineEntry, type RunCounts, type RunStatus } from './ledger.ts';
 import { mapRejections } from './pmh-rejections.ts';
 import { duplicateProblem, extractionProblems, toQuarantineEntries } from './quarantine.ts';
-import { shapeRecord } from './shape.ts';
+import { historyKeyOf, shapeRecord } from './shape.ts';
 import { validateRecord } from './validate-record.ts';
 
 export interface RunOptions {
@@ -133,7 +133,7 @@ async function writeProgram(
       const key = `${row.certificate.certificateId}\u0000${row.certificate.historyNo}`;
       const source = { residentNo: row.certificate.residentNo, certificateId: row.certificate.certificateId, programCode: program.code };
       const early = extractionProblems(row);
-      if (key === previousKey) early.push(duplicateProblem(`${row.certificate.certificateId}-${row.certificate.historyNo}`));
+      if (key === previousKey) early.push(duplicateProblem(historyKeyOf(row.certificate)));
       previousKey = key;
       if (early.length) {
         invalid += 1;
@@ -163,7 +163,13 @@ async function writeProgram(
     ctx.log.warn({ program: program.code, total, invalid }, 'no valid record for this program: no file written');
     return { file: null, total, invalid };
   }
-  const written = await writer.close();
+  let written: WrittenFile;
+  try {
+    written = await writer.close();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
   return {
     file: { ...written, programCode: program.code, certificateTypeId: program.certificate_type_id, fileName },
     total,

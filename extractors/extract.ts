@@ -156,7 +156,7 @@ export async function extractToStaging(
       const problems: ReadProblem[] = [];
       const value = reader(plan.supportMeasures, rowNo, problems)(flag, row, 'is_not_disclosed');
       // An unreadable flag stays null: the record is held back, never sent as "not protected".
-      staging.addSupportMeasure(keyText(row.resident_no, 'resident_no', plan.supportMeasures, rowNo), value);
+      staging.addSupportMeasure({ residentNo: keyText(row.resident_no, 'resident_no', plan.supportMeasures, rowNo), isNotDisclosed: value });
       counts.supportMeasures += 1;
     }
     staging.sealed();

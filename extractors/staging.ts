@@ -5,7 +5,7 @@
  * The file holds personal data: the run deletes it as soon as the output is written.
  */
 import Database from 'better-sqlite3';
-import type { CertificateRow, JoinedRow, PersonRow, ReadProblem } from './types.ts';
+import type { CertificateRow, JoinedRow, PersonRow, ReadProblem, SupportMeasureRow } from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE certificates (
@@ -117,9 +117,9 @@ export class StagingStore {
 
   private supportStatement: Database.Statement | undefined;
 
-  addSupportMeasure(residentNo: string, isNotDisclosed: boolean | null): void {
+  addSupportMeasure(row: SupportMeasureRow): void {
     this.supportStatement ??= this.db.prepare('INSERT INTO support (resident_no, flag) VALUES (?, ?)');
-    this.supportStatement.run(residentNo, isNotDisclosed === null ? null : Number(isNotDisclosed));
+    this.supportStatement.run(row.residentNo, row.isNotDisclosed === null ? null : Number(row.isNotDisclosed));
     this.tick();
   }
 

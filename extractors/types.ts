@@ -43,20 +43,6 @@ export interface SupportMeasureRow {
   residentNo: string;
   /** null means the register could not say: an error, never "not protected". */
   isNotDisclosed: boolean | null;
-  /** Values a source returned that could not be read (the record must not be sent). */
-  readProblems: ReadProblem[];
-  /** The registry returned this resident number more than once: the person is ambiguous. */
-  personDuplicated: boolean;
-}
-
-/** A value that could not be read, named by where an operator finds it. Never the value itself. */
-export interface ReadProblem {
-  source: string;
-  query: string;
-  /** 1-based row number in the query's result. */
-  row: number;
-  column: string;
-  detail: Bilingual;
 }
 
 /** A certificate with what the other systems hold about its person. */
