@@ -38,12 +38,16 @@ export const cliText = text({
   },
   demoSim: { ja: 'PMH シミュレーターを起動しました: {url}', en: 'Started the PMH simulator: {url}' },
   demoSimHistory: {
-    ja: 'シミュレーターのアップロード履歴: {url}/history（ユーザー {user}、パスワードは環境変数 {env}）',
-    en: 'Simulator upload history: {url}/history (user {user}, password in {env})',
+    ja: 'シミュレーターのアップロード履歴: {url}（ユーザー {user}、パスワードは環境変数 {env}）',
+    en: 'Simulator upload history: {url} (user {user}, password in {env})',
+  },
+  demoHowToKeepSim: {
+    ja: 'シミュレーターは終了しました。画面で履歴を確認するには pmh-bot demo --keep-sim を実行してください。',
+    en: 'The simulator has stopped. Run pmh-bot demo --keep-sim to browse its history.',
   },
   demoKeepSim: { ja: 'シミュレーターを起動したままにします。終了するには Ctrl+C を押してください。', en: 'The simulator keeps running. Press Ctrl+C to stop.' },
   demoPassword: {
-    ja: '環境変数 {env} が未設定のため、このデモ用に一時的なパスワードを設定しました。',
-    en: '{env} was not set: a temporary password was set for this demo.',
+    ja: '環境変数 {env} が未設定のため、デモ用パスワード「{password}」を使います（デモのシミュレーター専用）。',
+    en: '{env} is not set: using the demo password "{password}" (for the demo simulator only).',
   },
 });

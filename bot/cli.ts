@@ -10,6 +10,7 @@ import { checkSecrets } from '../config/secrets.ts';
 import { asPmhBotError } from '../core/errors.ts';
 import { setLang, t, type Lang } from '../core/i18n.ts';
 import { tokyoDateTime } from './clock.ts';
+import { formatTable } from './text-table.ts';
 import { cliText } from './cli-text.ts';
 import { runDemo } from './demo.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
@@ -57,10 +58,15 @@ program
   .option('--keep-sim', 'シミュレーターを起動したままにする / keep the simulator running')
   .action(async (opts: { config: string; recipients: number; keepSim?: boolean }) => {
     try {
-      const { summary } = await runDemo({ configPath: opts.config, recipients: opts.recipients, keepSimulator: !!opts.keepSim });
-      printRunSummary(summary);
-      process.exitCode = exitCodeFor(summary.error);
-      if (opts.keepSim) console.log(t(cliText.demoKeepSim));
+      const demo = await runDemo({ configPath: opts.config, recipients: opts.recipients, keepSimulator: !!opts.keepSim });
+      printRunSummary(demo.summary);
+      process.exitCode = exitCodeFor(demo.summary.error);
+      if (opts.keepSim) {
+        console.log(t(cliText.demoSimHistory, { url: demo.historyUrl, user: demo.userId, env: demo.passwordEnv }));
+        console.log(t(cliText.demoKeepSim));
+      } else {
+        console.log(t(cliText.demoHowToKeepSim));
+      }
     } catch (error) {
       fail(error);
     }
@@ -81,21 +87,20 @@ program
       }
       const ledger = new Ledger(path);
       try {
-        const rows = ledger.recentRuns(opts.limit).map((run) => ({
-          [t({ ja: '実行ID', en: 'run' })]: run.id,
-          [t({ ja: '契機', en: 'trigger' })]: run.trigger,
-          [t({ ja: '状態', en: 'status' })]: t(STATUS_TEXT[run.status]),
-          [t({ ja: '開始', en: 'started' })]: tokyoDateTime(run.started_at),
-          [t({ ja: '所要秒', en: 'seconds' })]: run.ended_at ? Math.round((Date.parse(run.ended_at) - Date.parse(run.started_at)) / 1000) : '-',
-          [t({ ja: '抽出', en: 'extracted' })]: run.extracted,
-          [t({ ja: '保留', en: 'held' })]: run.quarantined,
-          [t({ ja: '送信', en: 'uploaded' })]: run.uploaded,
-          [t({ ja: '受付', en: 'accepted' })]: run.accepted ?? '-',
-          [t({ ja: 'エラー', en: 'rejected' })]: run.rejected ?? '-',
-          [t({ ja: 'エラーコード', en: 'error' })]: run.error_code ?? '',
-        }));
+        const runs = ledger.recentRuns(opts.limit);
+        const headers = [
+          t({ ja: '実行ID', en: 'run' }), t({ ja: '契機', en: 'trigger' }), t({ ja: '状態', en: 'status' }),
+          t({ ja: '開始', en: 'started' }), t({ ja: '所要秒', en: 'seconds' }), t({ ja: '抽出', en: 'extracted' }),
+          t({ ja: '保留', en: 'held' }), t({ ja: '送信', en: 'uploaded' }), t({ ja: '受付', en: 'accepted' }),
+          t({ ja: 'エラー', en: 'rejected' }), t({ ja: 'エラーコード', en: 'error' }),
+        ];
+        const rows = runs.map((run) => [
+          run.id, run.trigger, t(STATUS_TEXT[run.status]), tokyoDateTime(run.started_at),
+          run.ended_at ? Math.round((Date.parse(run.ended_at) - Date.parse(run.started_at)) / 1000) : '-',
+          run.extracted, run.quarantined, run.uploaded, run.accepted ?? '-', run.rejected ?? '-', run.error_code ?? '',
+        ]);
         if (rows.length === 0) console.log(t(cliText.noRuns, { path }));
-        else console.table(rows);
+        else console.log(formatTable(headers, rows));
       } finally {
         ledger.close();
       }

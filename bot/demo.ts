@@ -3,7 +3,6 @@
  * SQLite business systems, starts the PMH simulator on a free local port, and runs one
  * full cycle against it with the example configuration.
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { t } from '../core/i18n.ts';
@@ -12,6 +11,9 @@ import { generateDemoData } from '../test/generators/demo-data.ts';
 import { tokyoDate } from './clock.ts';
 import { cliText } from './cli-text.ts';
 import { runCycle, type RunSummary } from './run.ts';
+
+/** The demo simulator's password when the environment sets none. */
+export const DEMO_PASSWORD = 'pmh-demo-password';
 
 export interface DemoOptions {
   configPath: string;
@@ -24,6 +26,9 @@ export interface DemoOptions {
 export interface DemoResult {
   summary: RunSummary;
   simulator: Simulator;
+  historyUrl: string;
+  userId: string;
+  passwordEnv: string;
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
@@ -31,8 +36,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { config } = loadConfig(options.configPath);
   const envName = config.pmh.password_env;
   if (!process.env[envName]) {
-    process.env[envName] = randomBytes(12).toString('base64url');
-    out(t(cliText.demoPassword, { env: envName }));
+    // Only the demo's own simulator accepts it; announced so an operator can log in and look.
+    process.env[envName] = DEMO_PASSWORD;
+    out(t(cliText.demoPassword, { env: envName, password: DEMO_PASSWORD }));
   }
   const demoDir = join(config.data_dir, 'demo');
   const baseDate = config.base_date ?? tokyoDate();
@@ -50,7 +56,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     config: { ...config, pmh: { ...config.pmh, url: simulator.url, poll_interval_seconds: 1 } },
     trigger: 'demo',
   });
-  out(t(cliText.demoSimHistory, { url: simulator.url, user: config.pmh.user_id, env: envName }));
   if (!options.keepSimulator) await simulator.close();
-  return { summary, simulator };
+  return { summary, simulator, historyUrl: `${simulator.url}/history`, userId: config.pmh.user_id, passwordEnv: envName };
 }
