@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { PmhRecord, SourceKey } from '../../bot/pmh-record.ts';
-import { isValidMyNumber, myNumberCheckDigit } from '../../bot/check-digits.ts';
 import { openPmhCsvFile, type CsvWriteOptions, type WrittenFile } from '../../bot/csv-writer.ts';
 import { pmhCsvColumns } from '../../bot/layout.ts';
+import { assertPublishedCheckDigits, myNumberOf, testRecord } from '../helpers/records.ts';
 
 const expectedHeader =
   'orgSpecificCertificateTypeId,myNumber,basicFiveInfo.name,basicFiveInfo.nameKana,basicFiveInfo.address,' +
@@ -20,48 +20,32 @@ const expectedHeader =
 let dir: string;
 before(async () => {
   // Test people get check digits from the module under test: make sure it agrees first.
-  assert.equal(isValidMyNumber('123456789018'), true);
-  assert.equal(isValidMyNumber('123456789019'), false);
+  assertPublishedCheckDigits();
   dir = await mkdtemp(join(tmpdir(), 'pmh-csv-writer-'));
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const myNumberOf = (n: number): string => {
-  const body = String(n).padStart(11, '0');
-  return `${body}${myNumberCheckDigit(body)}`;
-};
+/** Person n's My Number: n zero-padded to 11 digits, with its check digit. */
+const myNumberOfN = (n: number): string => myNumberOf(String(n).padStart(11, '0'));
 
+/**
+ * Record n: the shared test record with a name, disclosure flag, co-payment cap,
+ * history key and My Number that vary by n, and no recipient number.
+ */
 function recordOf(n: number, overrides: Partial<PmhRecord> = {}): PmhRecord {
-  return {
-    orgSpecificCertificateTypeId: 'KODOMO01',
-    myNumber: myNumberOf(n),
-    basicFiveInfo: {
-      name: `山田 花子${n}`,
-      nameKana: 'ヤマダ ハナコ',
-      address: '東京都千代田区霞が関1-1-1',
-      dateOfBirth: '2015-04-01',
-      sex: '2',
+  return testRecord(
+    {
+      myNumber: myNumberOfN(n),
+      isNotDisclosed: n % 2 === 0,
+      medicalSubsidyRecipientNumber: null,
+      maxCopaymentAmount: n % 3 === 0 ? null : { monthlyLimitYen: 10000 },
+      historyKey: `C${n}-001`,
+      ...overrides,
     },
-    isNotDisclosed: n % 2 === 0,
-    medicalSubsidyInsurerNumber: '88131248',
-    certificationName: '子ども医療費受給者証',
-    medicalSubsidyRecipientNumber: null,
-    certificationSubKey: null,
-    segment: null,
-    incomeSegment: '一般',
-    additionalConditions: null,
-    designatedMedicalInstitutions: null,
-    isAlwaysReimbursement: '0',
-    maxCopaymentAmount: n % 3 === 0 ? null : { monthlyLimitYen: 10000 },
-    validFrom: '2025-04-01',
-    validTo: '2026-03-31',
-    historyKey: `C${n}-001`,
-    isDeleted: false,
-    certificationDetail: [{ itemName: '受給者証名', value: '子ども医療費受給者証' }],
-    ...overrides,
-  };
+    { name: `山田 花子${n}` },
+  );
 }
 
 const sourceOf = (n: number): SourceKey => ({ residentNo: `R${n}`, certificateId: `C${n}`, programCode: 'KODOMO' });
@@ -90,7 +74,7 @@ describe('openPmhCsvFile', () => {
     const rows: string[][] = parse(text);
     assert.equal(rows.length, 3);
     assert.deepEqual(rows[1], [
-      'KODOMO01', myNumberOf(1), '山田 花子1', 'ヤマダ ハナコ', '東京都千代田区霞が関1-1-1', '2015-04-01', '2',
+      'KODOMO01', myNumberOfN(1), '山田 花子1', 'ヤマダ ハナコ', '架空県みなと市中央1丁目2番3号', '2015-04-01', '2',
       'false', '88131248', '子ども医療費受給者証', '1234566', '', '', '一般', '', '', '0',
       '{"monthlyLimitYen":10000}', '2025-04-01', '2026-03-31', 'C1-001', 'false',
       '[{"itemName":"受給者証名","value":"子ども医療費受給者証"}]',
@@ -129,10 +113,10 @@ describe('openPmhCsvFile', () => {
   });
 
   it('round-trips a field holding a comma, a double quote and a line break (RFC 4180 quoting)', async () => {
-    const tricky = '東京都,千代田区 "霞が関"\r\n1-1-1';
+    const tricky = '架空県,みなと市 "中央"\r\n1-2-3';
     const written = await writeFile([recordOf(1, { basicFiveInfo: { ...recordOf(1).basicFiveInfo, address: tricky } })]);
     const text = await readFile(written.path, 'utf8');
-    assert.ok(text.includes('"東京都,千代田区 ""霞が関""\r\n1-1-1"'));
+    assert.ok(text.includes('"架空県,みなと市 ""中央""\r\n1-2-3"'));
     const rows: string[][] = parse(text);
     assert.equal(rows[1]?.[4], tricky);
     assert.equal(rows[0]?.[0], 'orgSpecificCertificateTypeId', 'fields that need no quotes are not quoted');
@@ -173,7 +157,7 @@ describe('openPmhCsvFile', () => {
     const lines = (await readFile(written.path, 'utf8')).split('\n');
     for (const key of keys) {
       const line = lines[Number(key.line) - 1] ?? '';
-      assert.ok(line.startsWith(`KODOMO01,${myNumberOf(Number(key.residentNo?.slice(1)))},`), `line ${key.line}`);
+      assert.ok(line.startsWith(`KODOMO01,${myNumberOfN(Number(key.residentNo?.slice(1)))},`), `line ${key.line}`);
     }
   });
 
@@ -242,7 +226,7 @@ describe('openPmhCsvFile', () => {
     const rows = 200_000;
     // A long address makes the file larger than the bound: a writer that held the file in
     // memory could not pass.
-    const address = `東京都千代田区霞が関${'一丁目'.repeat(60)}`;
+    const address = `架空県みなと市中央${'一丁目'.repeat(60)}`;
     const rssBefore = process.memoryUsage().rss;
     const writer = await openPmhCsvFile(join(dir, 'large.csv'), { lineEnding: 'crlf', header: true });
     let peak = rssBefore;

@@ -1,46 +1,20 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ProgramConfig } from '../../config/schema.ts';
 import type { CertificateRow, JoinedRow, PersonRow } from '../../extractors/types.ts';
-import { isValidInsurerNumber, isValidMyNumber, luhnCheckDigit, myNumberCheckDigit } from '../../bot/check-digits.ts';
 import { historyKeyOf, shapeRecord, type ShapeResult } from '../../bot/shape.ts';
 import type { PmhRecord } from '../../bot/pmh-record.ts';
 import type { RecordProblem } from '../../bot/record-problem.ts';
+import { assertPublishedCheckDigits, luhnOf, myNumberOf, TEST_PERSON, testProgram } from '../helpers/records.ts';
 
 // Test people get check digits from the module under test: make sure it agrees with the
 // published examples first.
-before(() => {
-  assert.equal(isValidMyNumber('123456789018'), true);
-  assert.equal(isValidMyNumber('123456789019'), false);
-  assert.equal(isValidInsurerNumber('81136244'), true);
-  assert.equal(isValidInsurerNumber('88134458'), false);
-});
-
-const myNumberOf = (body: string): string => `${body}${myNumberCheckDigit(body)}`;
-const luhnOf = (body: string): string => `${body}${luhnCheckDigit(body)}`;
-
-function program(overrides: Partial<ProgramConfig> = {}): ProgramConfig {
-  return {
-    code: 'KODOMO',
-    certificate_type_id: 'KODOMO01',
-    certificate_name: '子ども医療費受給者証',
-    sql: 'sql/kodomo.sql',
-    sex_always_unknown: false,
-    recipient_number_check: false,
-    sex_codes: { '1': '1', '2': '2' },
-    income_segments: {},
-    ...overrides,
-  };
-}
+before(() => assertPublishedCheckDigits());
 
 function person(overrides: Partial<PersonRow> = {}): PersonRow {
   return {
     residentNo: 'R0001',
     myNumber: myNumberOf('98765432109'),
-    name: '山田 花子',
-    nameKana: 'ヤマダ ハナコ',
-    address: '東京都千代田区霞が関1-1-1',
-    dateOfBirth: '2015-04-01',
+    ...TEST_PERSON,
     sexCode: '2',
     ...overrides,
   };
@@ -90,7 +64,7 @@ describe('shapeRecord maps a full row field by field', () => {
   it('produces exactly the PMH record the row and program describe', () => {
     const result = shapeRecord(
       row({ isNotDisclosed: true }),
-      program({ income_segments: { A: '一般' } }),
+      testProgram({ income_segments: { A: '一般' } }),
     );
     const expected: PmhRecord = {
       orgSpecificCertificateTypeId: 'KODOMO01',
@@ -98,7 +72,7 @@ describe('shapeRecord maps a full row field by field', () => {
       basicFiveInfo: {
         name: '山田 花子',
         nameKana: 'ヤマダ ハナコ',
-        address: '東京都千代田区霞が関1-1-1',
+        address: '架空県みなと市中央1丁目2番3号',
         dateOfBirth: '2015-04-01',
         sex: '2',
       },
@@ -130,23 +104,23 @@ describe('shapeRecord maps a full row field by field', () => {
   });
 
   it('keys the result with the resident number, certificate ID and program code', () => {
-    const result = shapeRecord(row(), program());
+    const result = shapeRecord(row(), testProgram());
     assert.deepEqual(result.source, { residentNo: 'R0001', certificateId: 'C0001', programCode: 'KODOMO' });
-    const failed = shapeRecord(row({ person: null }), program());
+    const failed = shapeRecord(row({ person: null }), testProgram());
     assert.deepEqual(failed.source, { residentNo: 'R0001', certificateId: 'C0001', programCode: 'KODOMO' });
   });
 
   it('passes isNotDisclosed false through as false', () => {
-    assert.equal(shaped(shapeRecord(row({ isNotDisclosed: false }), program())).isNotDisclosed, false);
+    assert.equal(shaped(shapeRecord(row({ isNotDisclosed: false }), testProgram())).isNotDisclosed, false);
   });
 
   it('writes isAlwaysReimbursement "1" when the certificate always reimburses', () => {
-    const record = shaped(shapeRecord(row({ certificate: certificate({ alwaysReimburse: true }) }), program()));
+    const record = shaped(shapeRecord(row({ certificate: certificate({ alwaysReimburse: true }) }), testProgram()));
     assert.equal(record.isAlwaysReimbursement, '1');
   });
 
   it('passes an unmapped income segment code through and keeps a null one null', () => {
-    const mapped = program({ income_segments: { A: '一般' } });
+    const mapped = testProgram({ income_segments: { A: '一般' } });
     const unmapped = shaped(shapeRecord(row({ certificate: certificate({ incomeSegment: 'Z9' }) }), mapped));
     assert.equal(unmapped.incomeSegment, 'Z9');
     const none = shaped(shapeRecord(row({ certificate: certificate({ incomeSegment: null }) }), mapped));
@@ -154,12 +128,12 @@ describe('shapeRecord maps a full row field by field', () => {
   });
 
   it('does not take an inherited property name for an income segment mapping', () => {
-    const record = shaped(shapeRecord(row({ certificate: certificate({ incomeSegment: 'toString' }) }), program()));
+    const record = shaped(shapeRecord(row({ certificate: certificate({ incomeSegment: 'toString' }) }), testProgram()));
     assert.equal(record.incomeSegment, 'toString');
   });
 
   it('sends no co-payment cap when the certificate has none', () => {
-    const record = shaped(shapeRecord(row({ certificate: certificate({ copayCapYen: null }) }), program()));
+    const record = shaped(shapeRecord(row({ certificate: certificate({ copayCapYen: null }) }), testProgram()));
     assert.equal(record.maxCopaymentAmount, null);
   });
 
@@ -167,21 +141,21 @@ describe('shapeRecord maps a full row field by field', () => {
     const record = shaped(
       shapeRecord(
         row({
-          person: person({ name: '\u3000山田\u3000花子 ', address: ' 東京都千代田区\u3000', myNumber: ` ${myNumberOf('98765432109')}\u3000` }),
+          person: person({ name: '\u3000山田\u3000花子 ', address: ' 架空県みなと市\u3000', myNumber: ` ${myNumberOf('98765432109')}\u3000` }),
           certificate: certificate({ insurerNumber: '\u300088131248 ', incomeSegment: '\u3000' }),
         }),
-        program(),
+        testProgram(),
       ),
     );
     assert.equal(record.basicFiveInfo.name, '山田\u3000花子');
-    assert.equal(record.basicFiveInfo.address, '東京都千代田区');
+    assert.equal(record.basicFiveInfo.address, '架空県みなと市');
     assert.equal(record.myNumber, myNumberOf('98765432109'));
     assert.equal(record.medicalSubsidyInsurerNumber, '88131248');
     assert.equal(record.incomeSegment, null, 'a blank optional value is absent');
   });
 
   it('passes values as they are otherwise (full-width digits are left for validation to catch)', () => {
-    const record = shaped(shapeRecord(row({ person: person({ myNumber: '１２３４５６７８９０１８' }) }), program()));
+    const record = shaped(shapeRecord(row({ person: person({ myNumber: '１２３４５６７８９０１８' }) }), testProgram()));
     assert.equal(record.myNumber, '１２３４５６７８９０１８');
   });
 });
@@ -189,20 +163,20 @@ describe('shapeRecord maps a full row field by field', () => {
 describe('shapeRecord sex rule', () => {
   for (const sexCode of ['1', '2', null, 'X']) {
     it(`sends "0" for a program that may not manage sex even when the registry says ${String(sexCode)}`, () => {
-      const record = shaped(shapeRecord(row({ person: person({ sexCode }) }), program({ sex_always_unknown: true })));
+      const record = shaped(shapeRecord(row({ person: person({ sexCode }) }), testProgram({ sex_always_unknown: true })));
       assert.equal(record.basicFiveInfo.sex, '0');
     });
   }
 
   it('maps the registry code through the program sex table', () => {
-    const table = program({ sex_codes: { M: '1', F: '2', U: '0' } });
+    const table = testProgram({ sex_codes: { M: '1', F: '2', U: '0' } });
     assert.equal(shaped(shapeRecord(row({ person: person({ sexCode: 'M' }) }), table)).basicFiveInfo.sex, '1');
     assert.equal(shaped(shapeRecord(row({ person: person({ sexCode: 'F' }) }), table)).basicFiveInfo.sex, '2');
     assert.equal(shaped(shapeRecord(row({ person: person({ sexCode: 'U' }) }), table)).basicFiveInfo.sex, '0');
   });
 
   it('reports SexCodeUnmapped for a code not in the table, and for a null code', () => {
-    const table = program({ sex_codes: { M: '1', F: '2' } });
+    const table = testProgram({ sex_codes: { M: '1', F: '2' } });
     for (const sexCode of ['1', null, 'constructor']) {
       const problems = problemsOf(shapeRecord(row({ person: person({ sexCode }) }), table));
       assert.deepEqual(codesAndFields(problems), ['SexCodeUnmapped@basicFiveInfo.sex'], String(sexCode));
@@ -212,19 +186,19 @@ describe('shapeRecord sex rule', () => {
 
 describe('shapeRecord reports what the source lacks', () => {
   it('reports PersonMissing, naming the resident number, when the person is not in the registry', () => {
-    const problems = problemsOf(shapeRecord(row({ person: null }), program()));
+    const problems = problemsOf(shapeRecord(row({ person: null }), testProgram()));
     assert.deepEqual(codesAndFields(problems), ['PersonMissing@person']);
     assert.match(problems[0]?.reason.ja ?? '', /R0001/);
     assert.match(problems[0]?.reason.en ?? '', /R0001/);
   });
 
   it('reports DisclosureFlagMissing for a null flag, never taking it as false', () => {
-    const problems = problemsOf(shapeRecord(row({ isNotDisclosed: null }), program()));
+    const problems = problemsOf(shapeRecord(row({ isNotDisclosed: null }), testProgram()));
     assert.deepEqual(codesAndFields(problems), ['DisclosureFlagMissing@isNotDisclosed']);
   });
 
   it('reports RequiredMissing for a null always-reimbursement flag', () => {
-    const problems = problemsOf(shapeRecord(row({ certificate: certificate({ alwaysReimburse: null }) }), program()));
+    const problems = problemsOf(shapeRecord(row({ certificate: certificate({ alwaysReimburse: null }) }), testProgram()));
     assert.deepEqual(codesAndFields(problems), ['RequiredMissing@isAlwaysReimbursement']);
   });
 
@@ -235,7 +209,7 @@ describe('shapeRecord reports what the source lacks', () => {
         certificate: certificate({ validFrom: null, validTo: null, alwaysReimburse: null }),
         isNotDisclosed: null,
       }),
-      program(),
+      testProgram(),
     );
     assert.deepEqual(
       codesAndFields(problemsOf(result)),
@@ -257,7 +231,7 @@ describe('shapeRecord reports what the source lacks', () => {
   it('reports a missing person together with the certificate problems of the same row', () => {
     const result = shapeRecord(
       row({ person: null, isNotDisclosed: null, certificate: certificate({ validTo: null }) }),
-      program(),
+      testProgram(),
     );
     assert.deepEqual(codesAndFields(problemsOf(result)), [
       'DisclosureFlagMissing@isNotDisclosed',
@@ -267,7 +241,7 @@ describe('shapeRecord reports what the source lacks', () => {
   });
 
   it('gives every problem a Japanese and an English reason', () => {
-    const problems = problemsOf(shapeRecord(row({ person: person({ name: null }), isNotDisclosed: null }), program()));
+    const problems = problemsOf(shapeRecord(row({ person: person({ name: null }), isNotDisclosed: null }), testProgram()));
     for (const problem of problems) {
       assert.ok(problem.reason.ja.length > 0 && problem.reason.en.length > 0, problem.code);
       assert.doesNotMatch(problem.reason.ja, /\{\w+\}/, 'no placeholder left unfilled');
@@ -278,7 +252,7 @@ describe('shapeRecord reports what the source lacks', () => {
 
 describe('shapeRecord normalises half-width katakana in the kana name', () => {
   const kanaOf = (nameKana: string): string =>
-    shaped(shapeRecord(row({ person: person({ nameKana }) }), program())).basicFiveInfo.nameKana;
+    shaped(shapeRecord(row({ person: person({ nameKana }) }), testProgram())).basicFiveInfo.nameKana;
 
   it('turns ﾔﾏﾀﾞ ﾀﾛｳ into ヤマダ タロウ, composing the voiced mark and keeping the space as it is', () => {
     assert.equal(kanaOf('ﾔﾏﾀﾞ ﾀﾛｳ'), 'ヤマダ タロウ');
@@ -298,14 +272,14 @@ describe('shapeRecord normalises half-width katakana in the kana name', () => {
   });
 
   it('does not normalise other fields', () => {
-    const record = shaped(shapeRecord(row({ person: person({ name: 'ﾔﾏﾀﾞ', address: 'ﾄｳｷｮｳ' }) }), program()));
+    const record = shaped(shapeRecord(row({ person: person({ name: 'ﾔﾏﾀﾞ', address: 'ﾄｳｷｮｳ' }) }), testProgram()));
     assert.equal(record.basicFiveInfo.name, 'ﾔﾏﾀﾞ');
     assert.equal(record.basicFiveInfo.address, 'ﾄｳｷｮｳ');
   });
 });
 
 describe('shapeRecord certificate face items', () => {
-  const detailOf = (overrides: Partial<CertificateRow>, config = program()): PmhRecord['certificationDetail'] =>
+  const detailOf = (overrides: Partial<CertificateRow>, config = testProgram()): PmhRecord['certificationDetail'] =>
     shaped(shapeRecord(row({ certificate: certificate(overrides) }), config)).certificationDetail;
 
   it('leaves out the recipient number, income segment and cap when the certificate has none', () => {
@@ -322,7 +296,7 @@ describe('shapeRecord certificate face items', () => {
   });
 
   it('prints the income segment as mapped, and the cap with thousands separators and 円', () => {
-    const detail = detailOf({ incomeSegment: 'A', copayCapYen: 1234567 }, program({ income_segments: { A: '一般' } }));
+    const detail = detailOf({ incomeSegment: 'A', copayCapYen: 1234567 }, testProgram({ income_segments: { A: '一般' } }));
     assert.deepEqual(detail.slice(-2), [
       { itemName: '所得区分', value: '一般' },
       { itemName: '自己負担上限額（月額）', value: '1,234,567円' },
@@ -331,7 +305,7 @@ describe('shapeRecord certificate face items', () => {
   });
 
   it('uses the certificate name of the program, not of the source', () => {
-    const detail = detailOf({}, program({ certificate_name: 'ひとり親家庭等医療証' }));
+    const detail = detailOf({}, testProgram({ certificate_name: 'ひとり親家庭等医療証' }));
     assert.deepEqual(detail[0], { itemName: '受給者証名', value: 'ひとり親家庭等医療証' });
   });
 });

@@ -90,7 +90,7 @@ function row(n: number, overrides: Row = {}): Row {
     myNumber: myNumber(n),
     'basicFiveInfo.name': `試験 花子${n}`,
     'basicFiveInfo.nameKana': `シケン ハナコ${n}`,
-    'basicFiveInfo.address': `東京都千代田区霞が関${n}丁目`,
+    'basicFiveInfo.address': `架空県みなと市中央${n}丁目`,
     'basicFiveInfo.dateOfBirth': `2015-04-${String((n % 28) + 1).padStart(2, '0')}`,
     'basicFiveInfo.sex': '2',
     isNotDisclosed: 'false',
