@@ -58,12 +58,15 @@ export function parseConfig(file: string, source: string): BotConfig {
 /** Resolves every relative path in the config against the config file's folder. */
 function resolvePaths(config: BotConfig, base: string): BotConfig {
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  const absOptional = (p: string | undefined): string | undefined => (p === undefined ? undefined : abs(p));
   const sources = Object.fromEntries(
     Object.entries(config.sources).map(([name, source]) => [
       name,
       source.client === 'better-sqlite3'
         ? { ...source, connection: { ...source.connection, filename: abs(source.connection.filename) } }
-        : source,
+        : source.client === 'file'
+          ? { ...source, path: abs(source.path) }
+          : source,
     ]),
   );
   return {
@@ -72,10 +75,10 @@ function resolvePaths(config: BotConfig, base: string): BotConfig {
     sources,
     extraction: {
       ...config.extraction,
-      persons: { ...config.extraction.persons, sql: abs(config.extraction.persons.sql) },
-      support_measures: { ...config.extraction.support_measures, sql: abs(config.extraction.support_measures.sql) },
+      persons: { ...config.extraction.persons, sql: absOptional(config.extraction.persons.sql) },
+      support_measures: { ...config.extraction.support_measures, sql: absOptional(config.extraction.support_measures.sql) },
     },
-    programs: config.programs.map((program) => ({ ...program, sql: abs(program.sql) })),
+    programs: config.programs.map((program) => ({ ...program, sql: absOptional(program.sql) })),
     browser: config.browser.executable_path ? { ...config.browser, executable_path: abs(config.browser.executable_path) } : config.browser,
   };
 }
@@ -96,16 +99,29 @@ function checkReferences(config: BotConfig, file: string): void {
   const needFile = (p: string, path: string): void => {
     if (!existsSync(p)) problems.push({ path, ja: `ファイル ${p} がありません`, en: `file ${p} does not exist` });
   };
+  /** A database source needs a SQL file that exists; a file source takes none. */
+  const needQuery = (sourceName: string, sql: string | undefined, path: string, sourcePath: string): void => {
+    needSource(sourceName, sourcePath);
+    const source = config.sources[sourceName];
+    if (!source) return;
+    if (source.client === 'file') {
+      if (sql !== undefined) {
+        problems.push({ path, ja: `データソース「${sourceName}」はファイルのため SQL は指定できません`, en: `source "${sourceName}" is a file: no SQL` });
+      }
+    } else if (sql === undefined) {
+      problems.push({ path, ja: `データソース「${sourceName}」に対して実行する SQL ファイルを指定してください`, en: `a SQL file is required for source "${sourceName}"` });
+    } else {
+      needFile(sql, path);
+    }
+  };
   needSource(config.extraction.certificates_source, 'extraction.certificates_source');
-  needSource(config.extraction.persons.source, 'extraction.persons.source');
-  needSource(config.extraction.support_measures.source, 'extraction.support_measures.source');
-  needFile(config.extraction.persons.sql, 'extraction.persons.sql');
-  needFile(config.extraction.support_measures.sql, 'extraction.support_measures.sql');
+  needQuery(config.extraction.persons.source, config.extraction.persons.sql, 'extraction.persons.sql', 'extraction.persons.source');
+  needQuery(config.extraction.support_measures.source, config.extraction.support_measures.sql, 'extraction.support_measures.sql', 'extraction.support_measures.source');
   const codes = new Set<string>();
   const types = new Set<string>();
   config.programs.forEach((program, i) => {
-    if (program.source) needSource(program.source, `programs[${i}].source`);
-    needFile(program.sql, `programs[${i}].sql`);
+    const source = program.source ?? config.extraction.certificates_source;
+    needQuery(source, program.sql, `programs[${i}].sql`, program.source ? `programs[${i}].source` : 'extraction.certificates_source');
     if (codes.has(program.code)) problems.push({ path: `programs[${i}].code`, ja: `code「${program.code}」が重複しています`, en: `duplicate code "${program.code}"` });
     if (types.has(program.certificate_type_id)) {
       problems.push({ path: `programs[${i}].certificate_type_id`, ja: '受給者証種別IDが重複しています', en: 'duplicate certificate_type_id' });
@@ -114,6 +130,9 @@ function checkReferences(config: BotConfig, file: string): void {
     types.add(program.certificate_type_id);
   });
   if (config.browser.executable_path) needFile(config.browser.executable_path, 'browser.executable_path');
+  // One source can be named by several programs: say each problem once.
+  const unique = problems.filter((p, i) => problems.findIndex((q) => q.path === p.path && q.ja === p.ja) === i);
+  problems.splice(0, problems.length, ...unique);
   const first = problems[0];
   if (first) {
     throw new ConfigError('ConfigInvalid', { file, path: first.path, detail: first.ja }, problems.map((p) => ({ ...p, line: null })));

@@ -31,7 +31,45 @@ const sourceCommon = {
   query_timeout_seconds: z.number().int().positive().default(600),
 };
 
+const canonicalName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower-case letters, digits and _');
+
+/** One column of an EUC export file, named by the canonical column it feeds (resident_no, ...). */
+const fileColumnSchema = z.strictObject({
+  name: canonicalName,
+  /** CSV/TSV: the header label (with header: true) or the 1-based field number. Default: the name, or the position. */
+  field: z.union([z.string().min(1), z.number().int().positive()]).optional(),
+  /** Fixed-width: 1-based start, in bytes of the file's encoding. */
+  start: z.number().int().positive().optional(),
+  /** Fixed-width: length in bytes of the file's encoding (a full-width CP932 character is 2). */
+  length: z.number().int().positive().optional(),
+});
+
+/** A file exported by a business system's EUC function. */
+export const fileSourceSchema = z
+  .strictObject({
+    client: z.literal('file'),
+    /** The export file (relative to the config file). */
+    path: z.string().min(1),
+    format: z.enum(['csv', 'tsv', 'fixed']),
+    /** utf-8 (a BOM is skipped when present), utf-8-bom, or cp932 (Shift_JIS as Windows writes it). */
+    encoding: z.enum(['utf-8', 'utf-8-bom', 'cp932']).default('utf-8'),
+    /** The first line is a header row. */
+    header: z.boolean().default(false),
+    columns: z.array(fileColumnSchema).min(1),
+  })
+  .superRefine((source, ctx) => {
+    source.columns.forEach((column, i) => {
+      if (source.format === 'fixed' && (column.start === undefined || column.length === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['columns', i], message: 'fixed-width columns need start and length' });
+      }
+      if (source.format !== 'fixed' && (column.start !== undefined || column.length !== undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['columns', i], message: 'start and length are for fixed-width files only' });
+      }
+    });
+  });
+
 export const sourceSchema = z.discriminatedUnion('client', [
+  fileSourceSchema,
   z.strictObject({ client: z.literal('better-sqlite3'), connection: sqliteConnection, ...sourceCommon }),
   z.strictObject({
     client: z.enum(['pg', 'mysql2', 'mssql', 'oracledb']),
@@ -44,8 +82,8 @@ export const sourceSchema = z.discriminatedUnion('client', [
 const querySchema = z.strictObject({
   /** Name of an entry under `sources`. */
   source: z.string().min(1),
-  /** Path of the SQL file (relative to the config file). */
-  sql: z.string().min(1),
+  /** Path of the SQL file (relative to the config file); none for a file source. */
+  sql: z.string().min(1).optional(),
 });
 
 const codeMap = z.record(z.string(), z.string());
@@ -61,8 +99,8 @@ export const programSchema = z.strictObject({
     .regex(/^[A-Za-z0-9]+$/, 'half-width letters and digits only'),
   /** 受給者証名 as printed on the certificate. */
   certificate_name: z.string().min(1).max(100),
-  /** The certificates query for this program (relative to the config file). */
-  sql: z.string().min(1),
+  /** The certificates query for this program (relative to the config file); none when its source is a file. */
+  sql: z.string().min(1).optional(),
   /** Name of an entry under `sources`; defaults to extraction.certificates_source. */
   source: z.string().min(1).optional(),
   /** Programs whose rules forbid managing sex (自立支援医療 and the like) send 0. */
@@ -142,6 +180,8 @@ export const configSchema = z.strictObject({
 
 export type BotConfig = z.infer<typeof configSchema>;
 export type SourceConfig = z.infer<typeof sourceSchema>;
+export type FileSourceConfig = z.infer<typeof fileSourceSchema>;
+export type DatabaseSourceConfig = Exclude<SourceConfig, FileSourceConfig>;
 export type ProgramConfig = z.infer<typeof programSchema>;
 export type BrowserConfig = z.infer<typeof browserSchema>;
 export type PmhConfig = z.infer<typeof pmhSchema>;

@@ -20,7 +20,7 @@ export function readSecret(envName: string, configPath: string): string {
 export function secretReferences(config: BotConfig): { env: string; path: string }[] {
   const refs = [{ env: config.pmh.password_env, path: 'pmh.password_env' }];
   for (const [name, source] of Object.entries(config.sources)) {
-    if (source.client !== 'better-sqlite3' && source.connection.password_env) {
+    if (source.client !== 'better-sqlite3' && source.client !== 'file' && source.connection.password_env) {
       refs.push({ env: source.connection.password_env, path: `sources.${name}.connection.password_env` });
     }
   }

@@ -7,14 +7,15 @@ import { pmhError } from '../core/errors.ts';
 import type { SourceConfig } from '../config/schema.ts';
 import { compileNamedParameters, whyNotReadOnly } from './sql-text.ts';
 import { openSqlSource, type ResolvedSecrets, type SourceRow, type SqlSource } from './sql-source.ts';
-import { UnreadableValue, date, flag, integer, text } from './normalise.ts';
+import { readFileSource } from './file-source.ts';
+import { UnreadableValue, code, date, flag, integer, text } from './normalise.ts';
 import type { StagingStore } from './staging.ts';
 import type { CertificateRow, PersonRow, ReadProblem } from './types.ts';
 
 export interface QuerySpec {
   source: string;
-  /** Absolute path of the SQL file. */
-  sqlFile: string;
+  /** Absolute path of the SQL file; none when the source is an export file. */
+  sqlFile?: string;
 }
 
 export interface ExtractionPlan {
@@ -62,34 +63,54 @@ function reader(spec: QuerySpec, rowNo: number, problems: ReadProblem[]) {
       return read(row[column], column);
     } catch (error) {
       if (!(error instanceof UnreadableValue)) throw error;
-      problems.push({ source: spec.source, query: spec.sqlFile, row: rowNo, column, detail: error.detail });
+      problems.push({ source: spec.source, query: spec.sqlFile ?? spec.source, row: rowNo, column, detail: error.detail });
       return null;
     }
   };
 }
 
+/** Where a query's rows come from, for messages: the SQL file or the export file. */
+function origin(spec: QuerySpec, plan: ExtractionPlan): string {
+  const config = plan.sources[spec.source];
+  return spec.sqlFile ?? (config?.client === 'file' ? config.path : spec.source);
+}
+
 async function* queryRows(
+  plan: ExtractionPlan,
   sources: Map<string, SqlSource>,
   spec: QuerySpec,
   parameters: Record<string, unknown>,
   columns: readonly string[],
 ): AsyncGenerator<{ row: SourceRow; rowNo: number }> {
-  const source = sources.get(spec.source);
-  if (!source) throw new Error(`source ${spec.source} not opened`);
-  const compiled = await loadQuery(spec.sqlFile, parameters);
+  const config = plan.sources[spec.source];
+  let rows: AsyncIterable<SourceRow>;
+  if (config?.client === 'file') {
+    rows = readFileSource(spec.source, config);
+  } else {
+    const source = sources.get(spec.source);
+    if (!source || !spec.sqlFile) throw new Error(`source ${spec.source} not opened or no SQL`);
+    const compiled = await loadQuery(spec.sqlFile, parameters);
+    rows = source.rows(compiled.sql, compiled.bindings, spec.sqlFile);
+  }
   let rowNo = 0;
-  for await (const row of source.rows(compiled.sql, compiled.bindings, spec.sqlFile)) {
+  for await (const row of rows) {
     rowNo += 1;
-    if (rowNo === 1) requireColumns(row, columns, spec.sqlFile);
+    if (rowNo === 1) requireColumns(row, columns, origin(spec, plan));
     yield { row, rowNo };
   }
 }
 
 /** A key column must be readable: without it a row cannot even be named. */
 function keyText(value: unknown, column: string, spec: QuerySpec, rowNo: number): string {
-  const key = text(value, column);
+  let key: string | null;
+  try {
+    key = code(value, column);
+  } catch (error) {
+    if (!(error instanceof UnreadableValue)) throw error;
+    key = null;
+  }
   if (key === null) {
-    throw pmhError('QueryFailed', { source: spec.source, file: spec.sqlFile, detail: `row ${rowNo}: ${column} is empty` });
+    throw pmhError('QueryFailed', { source: spec.source, file: spec.sqlFile ?? spec.source, detail: `row ${rowNo}: ${column} is empty or unreadable` });
   }
   return key;
 }
@@ -106,13 +127,13 @@ export async function extractToStaging(
     for (const name of needed) {
       const config = plan.sources[name];
       if (!config) throw new Error(`source ${name} is not configured`);
-      sources.set(name, await openSqlSource(name, config, secret));
+      if (config.client !== 'file') sources.set(name, await openSqlSource(name, config, secret));
     }
 
     for (const program of plan.programs) {
       let n = 0;
       const params = { ...plan.parameters, program_code: program.code };
-      for await (const { row, rowNo } of queryRows(sources, program.query, params, CERTIFICATE_COLUMNS)) {
+      for await (const { row, rowNo } of queryRows(plan, sources, program.query, params, CERTIFICATE_COLUMNS)) {
         const problems: ReadProblem[] = [];
         const read = reader(program.query, rowNo, problems);
         const certificate: CertificateRow = {
@@ -120,11 +141,11 @@ export async function extractToStaging(
           certificateId: keyText(row.certificate_id, 'certificate_id', program.query, rowNo),
           programCode: program.code,
           historyNo: read(integer, row, 'history_no') ?? 0,
-          insurerNumber: read(text, row, 'insurer_number'),
-          recipientNumber: read(text, row, 'recipient_number'),
+          insurerNumber: read(code, row, 'insurer_number'),
+          recipientNumber: read(code, row, 'recipient_number'),
           validFrom: read(date, row, 'valid_from'),
           validTo: read(date, row, 'valid_to'),
-          incomeSegment: read(text, row, 'income_segment'),
+          incomeSegment: read(code, row, 'income_segment'),
           copayCapYen: read(integer, row, 'copay_cap_yen'),
           alwaysReimburse: read(flag, row, 'always_reimburse'),
         };
@@ -135,24 +156,24 @@ export async function extractToStaging(
       counts.certificates[program.code] = n;
     }
 
-    for await (const { row, rowNo } of queryRows(sources, plan.persons, plan.parameters, PERSON_COLUMNS)) {
+    for await (const { row, rowNo } of queryRows(plan, sources, plan.persons, plan.parameters, PERSON_COLUMNS)) {
       const problems: ReadProblem[] = [];
       const read = reader(plan.persons, rowNo, problems);
       const person: PersonRow = {
         residentNo: keyText(row.resident_no, 'resident_no', plan.persons, rowNo),
-        myNumber: read(text, row, 'my_number'),
+        myNumber: read(code, row, 'my_number'),
         name: read(text, row, 'name'),
         nameKana: read(text, row, 'name_kana'),
         address: read(text, row, 'address'),
         dateOfBirth: read(date, row, 'date_of_birth'),
-        sexCode: read(text, row, 'sex_code'),
+        sexCode: read(code, row, 'sex_code'),
       };
       if (problems.length) counts.unreadableRows += 1;
       staging.addPerson(person, problems);
       counts.persons += 1;
     }
 
-    for await (const { row, rowNo } of queryRows(sources, plan.supportMeasures, plan.parameters, SUPPORT_COLUMNS)) {
+    for await (const { row, rowNo } of queryRows(plan, sources, plan.supportMeasures, plan.parameters, SUPPORT_COLUMNS)) {
       const problems: ReadProblem[] = [];
       const value = reader(plan.supportMeasures, rowNo, problems)(flag, row, 'is_not_disclosed');
       // An unreadable flag stays null: the record is held back, never sent as "not protected".

@@ -26,7 +26,7 @@ describe('configuration', () => {
     const { config } = loadConfig(EXAMPLE_CONFIG);
     assert.equal(config.programs.length, 4);
     assert.ok(config.programs.some((p) => p.sex_always_unknown), 'a 自立支援医療 program');
-    assert.match(config.programs[0]!.sql, /config[/\\]sql[/\\]demo[/\\]kodomo\.sql$/);
+    assert.match(config.programs[0]!.sql ?? '', /config[/\\]sql[/\\]demo[/\\]kodomo\.sql$/);
     assert.match(config.data_dir, /[/\\]data$/);
     assert.equal(config.output.line_ending, 'crlf');
     assert.equal(config.pmh.password_env, 'PMH_PASSWORD');

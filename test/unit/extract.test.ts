@@ -117,7 +117,7 @@ describe('extraction into the staging store', () => {
 
   it('marks a resident number the registry holds twice as ambiguous instead of picking one', async () => {
     const { dir, plan } = fixture();
-    const db = new Database(plan.sources.registry!.client === 'better-sqlite3' ? (plan.sources.registry as { connection: { filename: string } }).connection.filename : '');
+    const db = new Database(join(dir, 'registry.sqlite'));
     db.exec(`INSERT INTO r VALUES ('A1', '987654321000', '別人', 'ベツジン', '架空県', '20000101', '2')`);
     db.close();
     const { rows, staging } = await extract(plan, dir);
@@ -128,7 +128,7 @@ describe('extraction into the staging store', () => {
 
   it('refuses a query that writes, before running anything', async () => {
     const { dir, plan } = fixture();
-    writeFileSync(plan.persons.sqlFile, 'DELETE FROM r');
+    writeFileSync(plan.persons.sqlFile!, 'DELETE FROM r');
     await assert.rejects(extract(plan, dir), (error: unknown) => {
       assert.ok(error instanceof PmhBotError);
       assert.equal(error.code, 'QueryNotReadOnly');
@@ -141,7 +141,7 @@ describe('extraction into the staging store', () => {
 
   it('names a missing result column and how to alias it', async () => {
     const { dir, plan } = fixture();
-    writeFileSync(plan.supportMeasures.sqlFile, 'SELECT atena AS resident_no FROM s');
+    writeFileSync(plan.supportMeasures.sqlFile!, 'SELECT atena AS resident_no FROM s');
     await assert.rejects(extract(plan, dir), (error: unknown) => {
       assert.ok(error instanceof PmhBotError);
       assert.equal(error.code, 'QueryColumnMissing');
