@@ -103,7 +103,10 @@ function checkReferences(config: BotConfig, file: string): void {
   const needQuery = (sourceName: string, sql: string | undefined, path: string, sourcePath: string): void => {
     needSource(sourceName, sourcePath);
     const source = config.sources[sourceName];
-    if (!source) return;
+    if (!source) {
+      if (sql !== undefined) needFile(sql, path);
+      return;
+    }
     if (source.client === 'file') {
       if (sql !== undefined) {
         problems.push({ path, ja: `データソース「${sourceName}」はファイルのため SQL は指定できません`, en: `source "${sourceName}" is a file: no SQL` });

@@ -88,6 +88,33 @@ describe('configuration', () => {
     assert.ok(paths.includes('programs[0].sql'));
   });
 
+  it('takes an EUC export file as a source, which needs columns and no SQL', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pmh-config-'));
+    const withFile = example
+      .replace('  support:                     # 支援措置台帳 / support-measure register\n    client: better-sqlite3\n    connection:\n      filename: ../data/demo/support.sqlite',
+        '  support:\n    client: file\n    path: exports/shien.csv\n    format: csv\n    encoding: cp932\n    header: true\n    columns:\n      - { name: resident_no, field: 宛名番号 }\n      - { name: is_not_disclosed, field: 不開示 }');
+    assert.notEqual(withFile, example, 'the fixture edit applied');
+    const path = join(dir, 'pmh-bot.yaml');
+    writeFileSync(path, withFile.replaceAll('sql/demo/', `${join(EXAMPLE_CONFIG, '..', 'sql', 'demo')}/`));
+    const error = configError(() => loadConfig(path));
+    assert.deepEqual(error.problems.map((p) => p.path), ['extraction.support_measures.sql']);
+    assert.match(error.problems[0]!.ja, /ファイルのため SQL は指定できません/);
+
+    const fixed = withFile.replace(/  support_measures:\n    source: support\n    sql: sql\/demo\/support-measures.sql/, '  support_measures:\n    source: support');
+    writeFileSync(path, fixed.replaceAll('sql/demo/', `${join(EXAMPLE_CONFIG, '..', 'sql', 'demo')}/`));
+    const { config } = loadConfig(path);
+    const support = config.sources.support!;
+    assert.equal(support.client, 'file');
+    assert.equal(support.client === 'file' && support.path, join(dir, 'exports', 'shien.csv'));
+  });
+
+  it('requires start and length for fixed-width columns', () => {
+    const bad = example.replace('    client: better-sqlite3\n    connection:\n      filename: ../data/demo/support.sqlite',
+      '    client: file\n    path: x.txt\n    format: fixed\n    columns:\n      - { name: resident_no, start: 1 }');
+    const error = configError(() => parseConfig('x.yaml', bad));
+    assert.ok(error.problems.some((p) => p.path === 'sources.support.columns[0]'), error.problems.map((p) => p.path).join());
+  });
+
   it('says which file is missing when there is no config', () => {
     const error = configError(() => loadConfig('/nonexistent/pmh-bot.yaml'));
     assert.equal(error.code, 'ConfigFileMissing');
