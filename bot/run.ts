@@ -72,7 +72,11 @@ function extractionPlan(config: BotConfig, baseDate: string): ExtractionPlan {
       query: { source: program.source ?? config.extraction.certificates_source, sqlFile: program.sql },
     })),
     persons: { source: config.extraction.persons.source, sqlFile: config.extraction.persons.sql },
-    supportMeasures: { source: config.extraction.support_measures.source, sqlFile: config.extraction.support_measures.sql },
+    supportMeasures: {
+      source: config.extraction.support_measures.source,
+      sqlFile: config.extraction.support_measures.sql,
+      allowEmpty: config.extraction.support_measures.allow_empty,
+    },
   };
 }
 

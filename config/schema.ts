@@ -164,7 +164,13 @@ export const configSchema = z.strictObject({
     /** 基本5情報 and My Number by resident number. */
     persons: querySchema,
     /** Residents under a support measure (不開示フラグ). */
-    support_measures: querySchema,
+    support_measures: querySchema.extend({
+      /**
+       * An empty register is refused by default: sent as it is, it would clear every
+       * non-disclosure flag. Set true only where no resident is under a measure.
+       */
+      allow_empty: z.boolean().default(false),
+    }),
   }),
   programs: z.array(programSchema).min(1),
   validation: z

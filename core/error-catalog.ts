@@ -107,6 +107,33 @@ export const errorCatalog = entries({
       en: 'Alias a column AS {column} in the SELECT list. The vendor guide lists the required columns.',
     },
   },
+  ExportFileMissing: {
+    kind: 'system',
+    title: { ja: 'EUC 出力ファイルがありません', en: 'An EUC export file is missing' },
+    message: { ja: 'データソース {source} のファイル {file} がありません。', en: 'File {file} of source {source} does not exist.' },
+    hint: {
+      ja: '業務システムの EUC 出力（ファイル出力）が終わっているか、出力先フォルダーが設定と合っているか確認し、出力後にもう一度実行してください。',
+      en: 'Check that the business system\'s export has run and writes to the configured path, then run again.',
+    },
+  },
+  ExportFileInvalid: {
+    kind: 'business',
+    title: { ja: 'EUC 出力ファイルを読み取れません', en: 'An EUC export file cannot be read' },
+    message: { ja: 'データソース {source} のファイル {file}: {detail}', en: 'File {file} of source {source}: {detail}' },
+    hint: {
+      ja: 'ファイルの形式（区切り文字・文字コード・見出し行・列の定義）が設定と合っているか確認してください。ファイルの一部だけを取り込むことはしません。ファイルの中身は個人情報のため表示していません。',
+      en: 'Check that the format (delimiter, encoding, header, columns) matches the config. Nothing from the file was used; its content is not shown.',
+    },
+  },
+  SourceEmpty: {
+    kind: 'business',
+    title: { ja: '抽出結果が 0 件のデータソースがあります', en: 'A source returned no rows' },
+    message: { ja: 'データソース {source}（{what}）の抽出結果が 0 件でした。アップロードしていません。', en: 'Source {source} ({what}) returned no rows. Nothing was uploaded.' },
+    hint: {
+      ja: '{consequence}業務システムの抽出・出力が正常に終わったか確認してください。',
+      en: '{consequence}Check that the extraction or export completed normally.',
+    },
+  },
   TooManyInvalidRecords: {
     kind: 'business',
     title: { ja: '不正なレコードが多すぎるため中止しました', en: 'Stopped: too many invalid records' },

@@ -23,7 +23,7 @@ export interface ExtractionPlan {
   parameters: { base_date: string };
   programs: { code: string; query: QuerySpec }[];
   persons: QuerySpec;
-  supportMeasures: QuerySpec;
+  supportMeasures: QuerySpec & { allowEmpty: boolean };
 }
 
 export interface ExtractionCounts {
@@ -179,6 +179,17 @@ export async function extractToStaging(
       // An unreadable flag stays null: the record is held back, never sent as "not protected".
       staging.addSupportMeasure({ residentNo: keyText(row.resident_no, 'resident_no', plan.supportMeasures, rowNo), isNotDisclosed: value });
       counts.supportMeasures += 1;
+    }
+    if (counts.persons === 0) {
+      throw pmhError('SourceEmpty', { source: plan.persons.source, what: '住民・基本5情報', consequence: '' });
+    }
+    if (counts.supportMeasures === 0 && !plan.supportMeasures.allowEmpty) {
+      throw pmhError('SourceEmpty', {
+        source: plan.supportMeasures.source,
+        what: '支援措置対象者',
+        consequence:
+          'このまま送ると全員の不開示フラグが「開示」になり、保護が必要な方の情報が医療機関に表示されるおそれがあります。本当に対象者がいない場合だけ、設定 extraction.support_measures.allow_empty を true にしてください。',
+      });
     }
     staging.sealed();
     return counts;

@@ -27,7 +27,7 @@ function planFor(config: BotConfig, sources: Record<'subsidy' | 'registry' | 'su
     parameters: { base_date: config.base_date! },
     programs: config.programs.map((p) => ({ code: p.code, query: { source: 'subsidy', sqlFile: p.sql } })),
     persons: { source: 'registry', sqlFile: config.extraction.persons.sql },
-    supportMeasures: { source: 'support', sqlFile: config.extraction.support_measures.sql },
+    supportMeasures: { source: 'support', sqlFile: config.extraction.support_measures.sql, allowEmpty: false },
   };
 }
 

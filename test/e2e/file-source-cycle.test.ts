@@ -42,7 +42,7 @@ describe('a support register exported as a CP932 CSV file', () => {
           ],
         },
       },
-      extraction: { ...env.config.extraction, support_measures: { source: 'support' } },
+      extraction: { ...env.config.extraction, support_measures: { source: 'support', allow_empty: false } },
     };
     summary = await runCycle({ config, trigger: 'test' });
   });

@@ -64,7 +64,7 @@ function fixture(): { dir: string; plan: ExtractionPlan } {
       sqlFile: sql('persons.sql', `SELECT atena AS resident_no, mynum AS my_number, nm AS name, kana AS name_kana,
         addr AS address, dob AS date_of_birth, sex AS sex_code FROM r`),
     },
-    supportMeasures: { source: 'support', sqlFile: sql('support.sql', 'SELECT atena AS resident_no, flag AS is_not_disclosed FROM s') },
+    supportMeasures: { source: 'support', sqlFile: sql('support.sql', 'SELECT atena AS resident_no, flag AS is_not_disclosed FROM s'), allowEmpty: false },
   };
   return { dir, plan };
 }
@@ -161,5 +161,36 @@ describe('extraction into the staging store', () => {
       return true;
     });
     assert.equal(existsSync(missingPath), false);
+  });
+});
+
+describe('a source that returns nothing', () => {
+  it('refuses an empty support register, which would clear every non-disclosure flag', async () => {
+    const { dir, plan } = fixture();
+    writeFileSync(plan.supportMeasures.sqlFile!, 'SELECT atena AS resident_no, flag AS is_not_disclosed FROM s WHERE 1 = 0');
+    await assert.rejects(extract(plan, dir), (error: unknown) => {
+      assert.ok(error instanceof PmhBotError);
+      assert.equal(error.code, 'SourceEmpty');
+      assert.equal(error.kind, 'business');
+      const { message, hint } = error.describeIn('ja');
+      assert.match(message, /support（支援措置対象者）/);
+      assert.match(hint, /不開示フラグ/);
+      assert.match(hint, /allow_empty/);
+      return true;
+    });
+  });
+
+  it('accepts an empty support register only when the config says none is expected', async () => {
+    const { dir, plan } = fixture();
+    writeFileSync(plan.supportMeasures.sqlFile!, 'SELECT atena AS resident_no, flag AS is_not_disclosed FROM s WHERE 1 = 0');
+    const { rows, staging } = await extract({ ...plan, supportMeasures: { ...plan.supportMeasures, allowEmpty: true } }, dir);
+    staging.close();
+    assert.ok(rows.every((r) => r.isNotDisclosed === false));
+  });
+
+  it('refuses an empty registry', async () => {
+    const { dir, plan } = fixture();
+    writeFileSync(plan.persons.sqlFile!, 'SELECT atena AS resident_no, mynum AS my_number, nm AS name, kana AS name_kana, addr AS address, dob AS date_of_birth, sex AS sex_code FROM r WHERE 1 = 0');
+    await assert.rejects(extract(plan, dir), (error: unknown) => error instanceof PmhBotError && error.code === 'SourceEmpty');
   });
 });

@@ -1,0 +1,9 @@
+-- 支援措置 SQL の例（MySQL・MariaDB・支援措置台帳）
+-- 基準日 :base_date に支援措置（DV 等）を受けている住民を返します。ここに載った住民は不開示で送ります。
+-- パラメーター: :base_date（基準日。YYYY-MM-DD の文字列）
+SELECT
+  s.atena_no AS resident_no,
+  1          AS is_not_disclosed
+FROM t_shien_sochi s
+WHERE s.kaishi_bi <= :base_date
+  AND (s.shuryo_bi IS NULL OR s.shuryo_bi >= :base_date)
