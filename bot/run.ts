@@ -11,7 +11,7 @@ import { readSecret } from '../config/secrets.ts';
 import { asPmhBotError, pmhError, type PmhBotError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { extractToStaging, type ExtractionPlan } from '../extractors/extract.ts';
-import { StagingStore } from '../extractors/staging.ts';
+import { StagingStore, certificateKey } from '../extractors/staging.ts';
 import { Evidence } from '../flows/screen/evidence.ts';
 import { simulatorProfile, type ScreenProfile } from '../flows/screen/profile.ts';
 import { deliverViaScreen, type UploadFile, type UploadOutcome } from '../flows/screen/upload-flow.ts';
@@ -130,15 +130,15 @@ async function writeProgram(
   const writer = await openPmhCsvFile(path, { lineEnding: ctx.config.output.line_ending, header: ctx.config.output.header });
   let total = 0;
   let invalid = 0;
-  let previousKey = '';
+  const duplicates = staging.duplicateKeys(program.code);
   try {
     for (const row of staging.joined(program.code)) {
       total += 1;
-      const key = `${row.certificate.certificateId}\u0000${row.certificate.historyNo}`;
       const source = { residentNo: row.certificate.residentNo, certificateId: row.certificate.certificateId, programCode: program.code };
       const early = extractionProblems(row);
-      if (key === previousKey) early.push(duplicateProblem(historyKeyOf(row.certificate)));
-      previousKey = key;
+      if (duplicates.has(certificateKey(row.certificate.certificateId, row.certificate.historyNo))) {
+        early.push(duplicateProblem(historyKeyOf(row.certificate)));
+      }
       if (early.length) {
         invalid += 1;
         quarantine(toQuarantineEntries(source, early));

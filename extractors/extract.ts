@@ -100,6 +100,15 @@ async function* queryRows(
   }
 }
 
+/** A value that must be present: missing is a problem of the row, never a default. */
+function required<T>(read: (value: unknown, column: string) => T | null) {
+  return (value: unknown, column: string): T => {
+    const result = read(value, column);
+    if (result === null) throw new UnreadableValue(column, { ja: '値がありません（必須の列です）', en: 'missing (a required column)' });
+    return result;
+  };
+}
+
 /** A key column must be readable: without it a row cannot even be named. */
 function keyText(value: unknown, column: string, spec: QuerySpec, rowNo: number): string {
   let key: string | null;
@@ -140,7 +149,7 @@ export async function extractToStaging(
           residentNo: keyText(row.resident_no, 'resident_no', program.query, rowNo),
           certificateId: keyText(row.certificate_id, 'certificate_id', program.query, rowNo),
           programCode: program.code,
-          historyNo: read(integer, row, 'history_no') ?? 0,
+          historyNo: read(required(integer), row, 'history_no') ?? 0,
           insurerNumber: read(code, row, 'insurer_number'),
           recipientNumber: read(code, row, 'recipient_number'),
           validFrom: read(date, row, 'valid_from'),

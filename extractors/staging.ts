@@ -131,6 +131,18 @@ export class StagingStore {
     return this;
   }
 
+  /**
+   * Certificate history entries the source returned more than once for one program. Every
+   * copy is held back: which one is right cannot be told, and PMH matches on the key.
+   */
+  duplicateKeys(programCode: string): Set<string> {
+    const rows = this.db
+      .prepare(`SELECT certificate_id, history_no FROM certificates WHERE program_code = ?
+                GROUP BY certificate_id, history_no HAVING count(*) > 1`)
+      .all(programCode) as { certificate_id: string; history_no: number }[];
+    return new Set(rows.map((r) => certificateKey(r.certificate_id, r.history_no)));
+  }
+
   countCertificates(programCode: string): number {
     const row = this.db
       .prepare('SELECT count(*) AS n FROM certificates WHERE program_code = ?')
@@ -166,6 +178,11 @@ export class StagingStore {
     if (this.db.inTransaction) this.db.exec('COMMIT');
     this.db.close();
   }
+}
+
+/** The key of one certificate history entry within a program. */
+export function certificateKey(certificateId: string, historyNo: number): string {
+  return `${certificateId}\u0000${historyNo}`;
 }
 
 function toJoinedRow(r: JoinedDbRow): JoinedRow {

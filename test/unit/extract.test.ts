@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { PmhBotError } from '../../core/errors.ts';
 import { extractToStaging, type ExtractionPlan } from '../../extractors/extract.ts';
-import { StagingStore } from '../../extractors/staging.ts';
+import { StagingStore, certificateKey } from '../../extractors/staging.ts';
 import type { JoinedRow } from '../../extractors/types.ts';
 
 const noSecret = (): string => {
@@ -192,5 +192,33 @@ describe('a source that returns nothing', () => {
     const { dir, plan } = fixture();
     writeFileSync(plan.persons.sqlFile!, 'SELECT atena AS resident_no, mynum AS my_number, nm AS name, kana AS name_kana, addr AS address, dob AS date_of_birth, sex AS sex_code FROM r WHERE 1 = 0');
     await assert.rejects(extract(plan, dir), (error: unknown) => error instanceof PmhBotError && error.code === 'SourceEmpty');
+  });
+});
+
+describe('certificate keys', () => {
+  it('finds every copy of a certificate history entry, even under different resident numbers', async () => {
+    const { dir, plan } = fixture();
+    const db = new Database(join(dir, 'subsidy.sqlite'));
+    db.exec(`INSERT INTO cert VALUES ('A3', 'C1', 'P', 1, '88990017', '1234567', '2026-04-01', '2027-03-31', 'A', NULL, 0)`);
+    db.close();
+    const staging = new StagingStore(join(dir, 'dup.sqlite'));
+    await extractToStaging(plan, staging, noSecret);
+    const duplicates = staging.duplicateKeys('P');
+    assert.deepEqual([...duplicates], [certificateKey('C1', 1)]);
+    const copies = [...staging.joined('P')].filter((r) => duplicates.has(certificateKey(r.certificate.certificateId, r.certificate.historyNo)));
+    assert.deepEqual(copies.map((r) => r.certificate.residentNo).sort(), ['A1', 'A3'], 'both copies are found, not only adjacent ones');
+    staging.close();
+  });
+
+  it('reports a missing history number instead of assuming 0', async () => {
+    const { dir, plan } = fixture();
+    const db = new Database(join(dir, 'subsidy.sqlite'));
+    db.exec(`UPDATE cert SET hist = NULL WHERE id = 'C2'`);
+    db.close();
+    const { rows, staging } = await extract(plan, dir);
+    staging.close();
+    const c2 = rows.find((r) => r.certificate.certificateId === 'C2')!;
+    assert.deepEqual(c2.readProblems.map((p) => p.column), ['history_no']);
+    assert.match(c2.readProblems[0]!.detail.ja, /必須/);
   });
 });

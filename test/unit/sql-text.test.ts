@@ -24,7 +24,17 @@ describe('named SQL parameters', () => {
     assert.deepEqual(compiled.names, ['base_date']);
     assert.match(compiled.sql, /':not_a_param'/);
     assert.match(compiled.sql, /x::date/);
-    assert.match(compiled.sql, /-- :comment/);
+    assert.doesNotMatch(compiled.sql, /:comment|:block/, 'comments are dropped, never bound');
+  });
+
+  it('keeps a ? in a comment from being taken as a binding, and refuses one inside a string', () => {
+    const compiled = compileNamedParameters('SELECT a /* why? */ FROM t -- really?\nWHERE a = :base_date', { base_date: 'D' }, missing);
+    for (const client of ['pg', 'mysql2', 'mssql', 'oracledb']) {
+      const native = knexFactory({ client }).raw(compiled.sql, compiled.bindings as string[]).toSQL().toNative();
+      assert.deepEqual(native.bindings, ['D'], client);
+      assert.doesNotMatch(native.sql, /why|really/, `${client}: comments dropped`);
+    }
+    assert.match(whyNotReadOnly("SELECT 'why?' AS s FROM t") ?? '', /CHR\(63\)/);
   });
 
   it('fails on a parameter the bot does not provide', () => {
@@ -64,5 +74,43 @@ describe('the read-only guard', () => {
     assert.match(whyNotReadOnly('SELECT * INTO backup FROM t') ?? '', /INTO/);
     assert.match(whyNotReadOnly('/* only a comment */') ?? '', /empty/);
     assert.match(whyNotReadOnly('PRAGMA writable_schema = 1') ?? '', /pragma/);
+  });
+
+  it('refuses quoting an engine reads differently from the guard, so no write can hide in a "string"', () => {
+    const tricks: [string, RegExp][] = [
+      ["SELECT '\\'' FROM t FOR UPDATE -- '", /backslash/],
+      ["SELECT E'\\'' FROM t FOR UPDATE -- '", /backslash|prefixed/],
+      ["SELECT q'[']' FROM t FOR UPDATE --'", /prefixed|bracketed/],
+      ["SELECT $$'$$ FROM t FOR UPDATE --'", /dollar/],
+      ["SELECT ARRAY[']'] FROM t FOR UPDATE --'", /bracketed/],
+      ['SELECT * FROM t /*!50000 FOR UPDATE */', /executable comment/],
+      ["SELECT * FROM t /*! INTO OUTFILE '/tmp/x' */", /executable comment/],
+    ];
+    for (const [sql, why] of tricks) assert.match(whyNotReadOnly(sql) ?? 'accepted', why, sql);
+  });
+
+  it('refuses lock hints and functions with side effects', () => {
+    for (const sql of [
+      'SELECT * FROM t WITH (UPDLOCK)',
+      'SELECT * FROM t WITH (TABLOCKX, HOLDLOCK)',
+      'SELECT * FROM t FOR SHARE',
+      "SELECT * FROM OPENQUERY(LNK, 'SELECT 1')",
+      "SELECT dblink_exec('db', 'x')",
+      "SELECT nextval('s')",
+      'SELECT pg_advisory_lock(1)',
+      "SELECT lo_export(1, '/tmp/x')",
+    ]) {
+      assert.notEqual(whyNotReadOnly(sql), null, sql);
+    }
+  });
+
+  it('still accepts ordinary EUC SQL: N\'\' strings, bracketed names, casts, CASE', () => {
+    for (const sql of [
+      "SELECT [宛名番号] AS resident_no FROM [dbo].[T_ATENA] WHERE [区分] = N'1'",
+      "SELECT x::date AS d, CASE WHEN a = 'E' THEN 1 ELSE 0 END AS f FROM t",
+      "SELECT name FROM t WHERE code IN ('Q', 'X') AND memo <> 'e'",
+    ]) {
+      assert.equal(whyNotReadOnly(sql), null, sql);
+    }
   });
 });
