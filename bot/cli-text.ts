@@ -9,6 +9,13 @@ export const cliText = text({
   runStarted: { ja: '実行を開始します（設定: {file}）', en: 'Starting a run (config: {file})' },
   runId: { ja: '実行 ID: {id}', en: 'Run ID: {id}' },
   succeeded: { ja: '結果: 成功', en: 'Result: succeeded' },
+  held: { ja: '結果: 承認待ち（アップロードしていません）', en: 'Result: held for approval (nothing uploaded)' },
+  approving: { ja: '実行 {id} を承認し、アップロードを続けます', en: 'Approving run {id} and continuing the upload' },
+  diffCounts: {
+    ja: '  差分: PMH 登録済み {before} 件 / 新規 {added} 件 / 変更 {changed} 件 / 変更なし {unchanged} 件 / 削除 {gone} 件',
+    en: '  differential: held by PMH {before} / new {added} / changed {changed} / unchanged {unchanged} / deleted {gone}',
+  },
+  nothingChanged: { ja: '  前回 PMH に受け付けられた内容から変更がないため、アップロードしませんでした。', en: '  Nothing changed since PMH last accepted: nothing was uploaded.' },
   failed: { ja: '結果: 失敗', en: 'Result: failed' },
   counts: {
     ja: '  抽出 {extracted} 件 / 保留 {quarantined} 件 / アップロード {uploaded} 件 / PMH 受付 {accepted} 件 / PMH エラー {rejected} 件',

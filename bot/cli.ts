@@ -16,7 +16,7 @@ import { runDemo } from './demo.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { Ledger } from './ledger.ts';
 import { printError, printRunSummary } from './report-console.ts';
-import { ledgerPath, runCycle } from './run.ts';
+import { approveRun, ledgerPath, runCycle } from './run.ts';
 
 const DEFAULT_CONFIG = process.env.PMH_BOT_CONFIG ?? 'pmh-bot.yaml';
 const EXAMPLE_CONFIG = resolve(import.meta.dirname, '../config/pmh-bot.example.yaml');
@@ -73,6 +73,23 @@ program
   });
 
 program
+  .command('approve <runId>')
+  .description('変更件数の上限で止まった実行を承認し、アップロードを続けます / approve a run held by the mass-change guard')
+  .option('-c, --config <file>', '設定ファイル / configuration file', DEFAULT_CONFIG)
+  .action(async (runId: string, opts: { config: string }) => {
+    try {
+      const { config } = loadConfig(opts.config);
+      checkSecrets(config);
+      console.log(t(cliText.approving, { id: runId }));
+      const summary = await approveRun(config, runId);
+      printRunSummary(summary);
+      process.exitCode = exitCodeFor(summary.error);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
   .command('runs')
   .description('最近の実行の一覧 / list recent runs')
   .option('-c, --config <file>', '設定ファイル / configuration file', existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : EXAMPLE_CONFIG)
@@ -113,6 +130,7 @@ const STATUS_TEXT = {
   running: { ja: '実行中', en: 'running' },
   succeeded: { ja: '成功', en: 'succeeded' },
   failed: { ja: '失敗', en: 'failed' },
+  held: { ja: '承認待ち', en: 'held' },
 } as const;
 
 program.parseAsync(process.argv).catch((error: unknown) => {

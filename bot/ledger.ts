@@ -8,19 +8,25 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
-export type RunStatus = 'running' | 'succeeded' | 'failed';
+/** held: stopped by the mass-change guard, waiting for `pmh-bot approve`. */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'held';
 export type StepStatus = 'running' | 'succeeded' | 'failed';
 
 export interface RunCounts {
   extracted: number;
   quarantined: number;
   uploaded: number;
+  /** Deletions sent (差分連携). */
+  deleted: number;
   accepted: number | null;
   rejected: number | null;
 }
 
 export interface RunRow extends RunCounts {
   id: string;
+  mode: 'full' | 'diff' | null;
+  /** The snapshot generation the run's differential was computed against. */
+  snapshot_generation: number | null;
   trigger: string;
   status: RunStatus;
   base_date: string | null;
@@ -70,6 +76,8 @@ export interface QuarantineEntry {
 export interface UploadEntry {
   certificateTypeId: string;
   fileName: string;
+  path?: string | null;
+  keysPath?: string | null;
   sha256: string;
   rows: number;
   pmhUploadId: string | null;
@@ -116,6 +124,11 @@ const MIGRATIONS: string[] = [
    CREATE INDEX steps_run ON steps (run_id);
    CREATE INDEX artifacts_run ON artifacts (run_id);
    CREATE INDEX quarantine_run ON quarantine (run_id);`,
+  `ALTER TABLE runs ADD COLUMN mode TEXT;
+   ALTER TABLE runs ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE runs ADD COLUMN snapshot_generation INTEGER;
+   ALTER TABLE uploads ADD COLUMN path TEXT;
+   ALTER TABLE uploads ADD COLUMN keys_path TEXT;`,
 ];
 
 function now(): string {
@@ -153,9 +166,21 @@ export class Ledger {
 
   updateCounts(id: string, counts: Partial<RunCounts>): void {
     for (const [key, value] of Object.entries(counts)) {
-      if (!['extracted', 'quarantined', 'uploaded', 'accepted', 'rejected'].includes(key)) continue;
+      if (!['extracted', 'quarantined', 'uploaded', 'deleted', 'accepted', 'rejected'].includes(key)) continue;
       this.db.prepare(`UPDATE runs SET ${key} = ? WHERE id = ?`).run(value, id);
     }
+  }
+
+  setDifferential(id: string, mode: 'full' | 'diff', snapshotGeneration: number): void {
+    this.db.prepare('UPDATE runs SET mode = ?, snapshot_generation = ? WHERE id = ?').run(mode, snapshotGeneration, id);
+  }
+
+  /** An approved held run goes on: running again, its error cleared. */
+  resumeRun(id: string): void {
+    this.db
+      .prepare(`UPDATE runs SET status = 'running', ended_at = NULL, error_code = NULL, error_kind = NULL,
+                error_message = NULL, error_hint = NULL WHERE id = ?`)
+      .run(id);
   }
 
   finishRun(
@@ -215,12 +240,14 @@ export class Ledger {
 
   recordUpload(runId: string, upload: UploadEntry): void {
     this.db
-      .prepare(`INSERT INTO uploads (run_id, certificate_type_id, file_name, sha256, rows, pmh_upload_id, status, accepted, rejected, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      .prepare(`INSERT INTO uploads (run_id, certificate_type_id, file_name, sha256, rows, pmh_upload_id, status, accepted, rejected,
+                  updated_at, path, keys_path)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, file_name) DO UPDATE SET pmh_upload_id = excluded.pmh_upload_id, status = excluded.status,
-                  accepted = excluded.accepted, rejected = excluded.rejected, updated_at = excluded.updated_at`)
+                  accepted = excluded.accepted, rejected = excluded.rejected, updated_at = excluded.updated_at,
+                  path = coalesce(excluded.path, uploads.path), keys_path = coalesce(excluded.keys_path, uploads.keys_path)`)
       .run(runId, upload.certificateTypeId, upload.fileName, upload.sha256, upload.rows, upload.pmhUploadId, upload.status,
-        upload.accepted, upload.rejected, now());
+        upload.accepted, upload.rejected, now(), upload.path ?? null, upload.keysPath ?? null);
   }
 
   addRejected(runId: string, entries: RejectedEntry[]): void {
@@ -250,7 +277,7 @@ export class Ledger {
   uploads(runId: string): (UploadEntry & { updated_at: string })[] {
     return this.db
       .prepare(`SELECT certificate_type_id AS certificateTypeId, file_name AS fileName, sha256, rows, pmh_upload_id AS pmhUploadId,
-                       status, accepted, rejected, updated_at FROM uploads WHERE run_id = ? ORDER BY rowid`)
+                       status, accepted, rejected, updated_at, path, keys_path AS keysPath FROM uploads WHERE run_id = ? ORDER BY rowid`)
       .all(runId) as (UploadEntry & { updated_at: string })[];
   }
 

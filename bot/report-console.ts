@@ -27,8 +27,10 @@ export function printError(error: PmhBotError, out: (line: string) => void = con
 
 export function printRunSummary(summary: RunSummary, out: (line: string) => void = console.log): void {
   out(t(cliText.runId, { id: summary.runId }));
-  out(t(summary.status === 'succeeded' ? cliText.succeeded : cliText.failed));
+  out(t(summary.status === 'succeeded' ? cliText.succeeded : summary.status === 'held' ? cliText.held : cliText.failed));
   const c = summary.counts;
+  if (summary.mode === 'diff') out(t(cliText.diffCounts, { ...summary.diff }));
+  if (summary.status === 'succeeded' && summary.files.length === 0) out(t(cliText.nothingChanged));
   out(t(cliText.counts, {
     extracted: c.extracted, quarantined: c.quarantined, uploaded: c.uploaded,
     accepted: c.accepted ?? '-', rejected: c.rejected ?? '-',

@@ -1,10 +1,12 @@
 /**
- * One daily cycle: extract → shape and validate → write → deliver → record.
+ * One daily cycle: extract → shape and validate → compare with what PMH holds → write →
+ * guard → deliver → advance the snapshot → record.
  * Every stage is a ledger step; whatever happens, the run ends with a status, the error
  * (with its Japanese hint) and the artifacts an operator needs.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { BotConfig, ProgramConfig } from '../config/schema.ts';
 import { readSecret } from '../config/secrets.ts';
@@ -18,9 +20,11 @@ import { deliverViaScreen, type UploadFile, type UploadOutcome } from '../flows/
 import { tokyoDate, tokyoStamp } from './clock.ts';
 import { openPmhCsvFile, type WrittenFile } from './csv-writer.ts';
 import { Ledger, type QuarantineEntry, type RunCounts, type RunStatus } from './ledger.ts';
+import type { PmhRecord, SourceKey } from './pmh-record.ts';
 import { mapRejections } from './pmh-rejections.ts';
 import { duplicateProblem, extractionProblems, toQuarantineEntries } from './quarantine.ts';
 import { historyKeyOf, shapeRecord } from './shape.ts';
+import { Snapshot, contentHash } from './snapshot.ts';
 import { validateRecord } from './validate-record.ts';
 
 export interface RunOptions {
@@ -35,13 +39,28 @@ export interface ProgramFile extends WrittenFile {
   fileName: string;
 }
 
+/** How today's records compare with what PMH holds. */
+export interface DiffCounts {
+  /** What PMH held before the run (all configured types). */
+  before: number;
+  /** Certificates met in the sources today, valid or held back. */
+  population: number;
+  added: number;
+  changed: number;
+  unchanged: number;
+  /** Held by PMH, gone from the sources. */
+  gone: number;
+}
+
 export interface RunSummary {
   runId: string;
   status: Exclude<RunStatus, 'running'>;
+  mode: 'full' | 'diff';
   runDir: string;
   ledgerPath: string;
   baseDate: string;
   counts: RunCounts;
+  diff: DiffCounts;
   files: ProgramFile[];
   outcomes: UploadOutcome[];
   screenshots: string[];
@@ -50,6 +69,10 @@ export interface RunSummary {
 
 export function ledgerPath(config: BotConfig): string {
   return join(config.data_dir, 'ledger.sqlite');
+}
+
+export function snapshotPath(config: BotConfig): string {
+  return join(config.data_dir, 'snapshot.sqlite');
 }
 
 function newRunId(): string {
@@ -80,11 +103,17 @@ function extractionPlan(config: BotConfig, baseDate: string): ExtractionPlan {
   };
 }
 
+function percent(ratio: number): string {
+  return `${(ratio * 100).toFixed(1)}%`;
+}
+
 class RunContext {
-  readonly counts: RunCounts = { extracted: 0, quarantined: 0, uploaded: 0, accepted: null, rejected: null };
-  readonly files: ProgramFile[] = [];
+  readonly counts: RunCounts = { extracted: 0, quarantined: 0, uploaded: 0, deleted: 0, accepted: null, rejected: null };
+  readonly diff: DiffCounts = { before: 0, population: 0, added: 0, changed: 0, unchanged: 0, gone: 0 };
+  files: ProgramFile[] = [];
   outcomes: UploadOutcome[] = [];
   readonly screenshots: string[] = [];
+  readonly mode: 'full' | 'diff';
 
   constructor(
     readonly id: string,
@@ -92,8 +121,11 @@ class RunContext {
     readonly baseDate: string,
     readonly config: BotConfig,
     readonly ledger: Ledger,
+    readonly snapshot: Snapshot,
     readonly log: Logger,
-  ) {}
+  ) {
+    this.mode = config.pmh.mode;
+  }
 
   async step<T>(name: string, body: () => Promise<T>, detail?: (result: T) => Record<string, unknown>): Promise<T> {
     this.ledger.startStep(this.id, name);
@@ -117,23 +149,38 @@ class RunContext {
   }
 }
 
-/** Shapes, validates and writes one program's records; returns the written file or null when empty. */
+/**
+ * Shapes, validates and compares one program's records, and writes what must go to PMH:
+ * in full mode every valid record; in differential mode new and changed records and a
+ * deletion for each record PMH holds that is gone from the source.
+ */
 async function writeProgram(
   ctx: RunContext,
   staging: StagingStore,
   program: ProgramConfig,
   quarantine: (entries: QuarantineEntry[]) => void,
-): Promise<{ file: ProgramFile | null; total: number; invalid: number }> {
+): Promise<{ file: ProgramFile | null; total: number; invalid: number; deletions: number }> {
+  const type = program.certificate_type_id;
   const fileName = fileNameFor(ctx.config, program, ctx.baseDate, ctx.id);
   const path = join(ctx.dir, 'upload', fileName);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const writer = await openPmhCsvFile(path, { lineEnding: ctx.config.output.line_ending, header: ctx.config.output.header });
   let total = 0;
   let invalid = 0;
+  let written = 0;
+  let deletions = 0;
+  const send = async (record: PmhRecord, source: SourceKey, action: 'upsert' | 'delete'): Promise<void> => {
+    await writer.write(action === 'delete' ? { ...record, isDeleted: true } : record, source);
+    ctx.snapshot.addPending(ctx.id, action, record, source);
+    written += 1;
+    if (action === 'delete') deletions += 1;
+  };
   const duplicates = staging.duplicateKeys(program.code);
   try {
     for (const row of staging.joined(program.code)) {
       total += 1;
+      // Met today, valid or not: a record held back is never mistaken for one gone from the source.
+      ctx.snapshot.markSeen(ctx.id, type, historyKeyOf(row.certificate));
       const source = { residentNo: row.certificate.residentNo, certificateId: row.certificate.certificateId, programCode: program.code };
       const early = extractionProblems(row);
       if (duplicates.has(certificateKey(row.certificate.certificateId, row.certificate.historyNo))) {
@@ -156,34 +203,49 @@ async function writeProgram(
         quarantine(toQuarantineEntries(shaped.source, problems));
         continue;
       }
-      await writer.write(shaped.record, shaped.source);
+      const held = ctx.snapshot.get(type, shaped.record.historyKey);
+      if (!held) {
+        ctx.diff.added += 1;
+        await send(shaped.record, shaped.source, 'upsert');
+      } else if (held.contentHash !== contentHash(shaped.record)) {
+        ctx.diff.changed += 1;
+        // PMH matches on type + My Number + history key: a corrected My Number is a new
+        // record there, and the old pairing must be deleted explicitly.
+        if (ctx.mode === 'diff' && held.myNumber !== shaped.record.myNumber) await send(held.record, held.source, 'delete');
+        await send(shaped.record, shaped.source, 'upsert');
+      } else {
+        ctx.diff.unchanged += 1;
+        if (ctx.mode === 'full') await send(shaped.record, shaped.source, 'upsert');
+      }
+    }
+    for (const held of ctx.snapshot.gone(ctx.id, type)) {
+      ctx.diff.gone += 1;
+      // A full upload replaces PMH's records of the type: what is not in it is gone there too.
+      if (ctx.mode === 'diff') await send(held.record, held.source, 'delete');
     }
   } catch (error) {
     await writer.abort();
     throw error;
   }
-  if (total - invalid === 0) {
+  if (written === 0) {
     await writer.abort();
-    ctx.log.warn({ program: program.code, total, invalid }, 'no valid record for this program: no file written');
-    return { file: null, total, invalid };
+    ctx.log.info({ program: program.code, total, invalid }, 'nothing to send for this program: no file written');
+    return { file: null, total, invalid, deletions };
   }
-  let written: WrittenFile;
+  let closed: WrittenFile;
   try {
-    written = await writer.close();
+    closed = await writer.close();
   } catch (error) {
     await writer.abort();
     throw error;
   }
-  return {
-    file: { ...written, programCode: program.code, certificateTypeId: program.certificate_type_id, fileName },
-    total,
-    invalid,
-  };
+  return { file: { ...closed, programCode: program.code, certificateTypeId: type, fileName }, total, invalid, deletions };
 }
 
 async function shapeAndWrite(ctx: RunContext, staging: StagingStore): Promise<void> {
   let total = 0;
   let invalid = 0;
+  let deleted = 0;
   let buffer: QuarantineEntry[] = [];
   const quarantine = (entries: QuarantineEntry[]): void => {
     buffer.push(...entries);
@@ -192,39 +254,69 @@ async function shapeAndWrite(ctx: RunContext, staging: StagingStore): Promise<vo
       buffer = [];
     }
   };
+  ctx.diff.before = ctx.snapshot.population(ctx.config.programs.map((p) => p.certificate_type_id));
+  ctx.ledger.setDifferential(ctx.id, ctx.mode, ctx.snapshot.generation());
   for (const program of ctx.config.programs) {
     const result = await writeProgram(ctx, staging, program, quarantine);
     total += result.total;
     invalid += result.invalid;
-    if (result.file) ctx.files.push(result.file);
+    deleted += result.deletions;
+    if (result.file) {
+      ctx.files.push(result.file);
+      recordWrittenFile(ctx, result.file);
+    }
   }
+  ctx.snapshot.forgetSeen(ctx.id);
   ctx.ledger.addQuarantine(ctx.id, buffer);
-  ctx.setCounts({ quarantined: invalid, uploaded: total - invalid });
-  for (const file of ctx.files) {
-    ctx.ledger.addArtifact(ctx.id, 'shape', 'upload_file', file.path, file.bytes, file.sha256);
-    ctx.ledger.addArtifact(ctx.id, 'shape', 'key_map', file.keysPath);
-  }
+  ctx.diff.population = total;
+  ctx.setCounts({ quarantined: invalid, uploaded: ctx.files.reduce((n, f) => n + f.rows, 0), deleted });
   const limit = ctx.config.validation.max_invalid_ratio;
   if (total > 0 && invalid / total > limit) {
-    for (const file of ctx.files) {
-      rmSync(file.path, { force: true });
-    }
-    throw pmhError('TooManyInvalidRecords', { total, invalid, limit: `${(limit * 100).toFixed(1)}%` });
+    for (const file of ctx.files) rmSync(file.path, { force: true });
+    throw pmhError('TooManyInvalidRecords', { total, invalid, limit: percent(limit) });
   }
-  if (ctx.files.length === 0) throw pmhError('NothingToUpload', { baseDate: ctx.baseDate });
+  if (total === 0) throw pmhError('NothingToUpload', { baseDate: ctx.baseDate });
+  checkMassChange(ctx);
+}
+
+function recordWrittenFile(ctx: RunContext, file: ProgramFile): void {
+  ctx.ledger.addArtifact(ctx.id, 'shape', 'upload_file', file.path, file.bytes, file.sha256);
+  ctx.ledger.addArtifact(ctx.id, 'shape', 'key_map', file.keysPath);
+  ctx.ledger.recordUpload(ctx.id, {
+    certificateTypeId: file.certificateTypeId, fileName: file.fileName, sha256: file.sha256, rows: file.rows,
+    pmhUploadId: null, status: 'pending', accepted: null, rejected: null, path: file.path, keysPath: file.keysPath,
+  });
+}
+
+/** Stops a run that would delete or change too much of what PMH holds, before anything is sent. */
+function checkMassChange(ctx: RunContext): void {
+  const { before, population, changed, gone } = ctx.diff;
+  if (before === 0) return;
+  const changeRatio = (changed + gone) / before;
+  const dropRatio = (before - population) / before;
+  const { max_change_ratio: maxChange, max_population_drop_ratio: maxDrop } = ctx.config.guard;
+  if (changeRatio > maxChange || dropRatio > maxDrop) {
+    const overChange = changeRatio > maxChange;
+    throw pmhError('MassChangeGuard', {
+      before, deleted: gone, changed, population, runId: ctx.id,
+      ratio: overChange ? percent(changeRatio) : `${percent(dropRatio)} の減少`,
+      limit: overChange ? percent(maxChange) : percent(maxDrop),
+    });
+  }
 }
 
 async function deliver(ctx: RunContext, profile: ScreenProfile): Promise<void> {
+  if (ctx.files.length === 0) {
+    ctx.log.info('nothing changed since PMH last accepted: nothing to upload');
+    ctx.setCounts({ accepted: 0, rejected: 0 });
+    return;
+  }
   const { pmh, browser } = ctx.config;
   const evidence = new Evidence(join(ctx.dir, 'evidence'));
-  const byName = new Map(ctx.files.map((file) => [file.fileName, file]));
-  const uploadFiles: UploadFile[] = ctx.files.map((file) => ({ path: file.path, certificateTypeId: file.certificateTypeId, mode: pmh.mode }));
-  for (const file of ctx.files) {
-    ctx.ledger.recordUpload(ctx.id, {
-      certificateTypeId: file.certificateTypeId, fileName: file.fileName, sha256: file.sha256, rows: file.rows,
-      pmhUploadId: null, status: 'pending', accepted: null, rejected: null,
-    });
-  }
+  const byPath = new Map(ctx.files.map((file) => [file.path, file]));
+  const uploadFiles: UploadFile[] = ctx.files.map((file) => ({ path: file.path, certificateTypeId: file.certificateTypeId, mode: ctx.mode }));
+  let accepted = 0;
+  let rejected = 0;
   try {
     ctx.outcomes = await deliverViaScreen({
       account: { baseUrl: pmh.url, userId: pmh.user_id, password: readSecret(pmh.password_env, 'pmh.password_env') },
@@ -245,11 +337,27 @@ async function deliver(ctx: RunContext, profile: ScreenProfile): Promise<void> {
           ctx.ledger.endStep(ctx.id, `screen:${name}`, 'failed', { errorCode: error.code, errorMessage: error.describeIn('ja').message }),
       },
       onRegistered: (file, uploadId) => {
-        const written = ctx.files.find((f) => f.path === file.path)!;
+        const written = byPath.get(file.path)!;
         ctx.ledger.recordUpload(ctx.id, {
           certificateTypeId: written.certificateTypeId, fileName: written.fileName, sha256: written.sha256, rows: written.rows,
           pmhUploadId: uploadId, status: 'registered', accepted: null, rejected: null,
         });
+      },
+      // Each file's result advances the snapshot at once, so a later failure loses nothing.
+      onOutcome: async (file, outcome) => {
+        const written = byPath.get(file.path)!;
+        ctx.ledger.recordUpload(ctx.id, {
+          certificateTypeId: written.certificateTypeId, fileName: written.fileName, sha256: written.sha256, rows: written.rows,
+          pmhUploadId: outcome.uploadId, status: outcome.refused ? 'refused' : 'done', accepted: outcome.accepted, rejected: outcome.rejected,
+        });
+        accepted += outcome.accepted ?? 0;
+        rejected += outcome.rejected ?? (outcome.refused ? written.rows : 0);
+        const rejections = outcome.errorListPath ? await mapRejections(outcome.errorListPath, written.keysPath, outcome.uploadId, profile) : [];
+        ctx.ledger.addRejected(ctx.id, rejections);
+        if (outcome.refused) return;
+        const rejectedKeys = new Set(rejections.map((r) => r.historyKey).filter((k): k is string => k !== null));
+        const applied = ctx.snapshot.applyAccepted(ctx.id, written.certificateTypeId, ctx.mode, rejectedKeys);
+        ctx.log.info({ type: written.certificateTypeId, ...applied }, 'snapshot advanced');
       },
     });
   } finally {
@@ -257,29 +365,42 @@ async function deliver(ctx: RunContext, profile: ScreenProfile): Promise<void> {
       ctx.ledger.addArtifact(ctx.id, 'deliver', item.kind, item.path);
       if (item.kind === 'screenshot') ctx.screenshots.push(item.path);
     }
+    ctx.setCounts({ accepted, rejected });
   }
-
-  let accepted = 0;
-  let rejected = 0;
-  for (const outcome of ctx.outcomes) {
-    const file = byName.get(outcome.fileName);
-    if (!file) continue;
-    ctx.ledger.recordUpload(ctx.id, {
-      certificateTypeId: file.certificateTypeId, fileName: file.fileName, sha256: file.sha256, rows: file.rows,
-      pmhUploadId: outcome.uploadId, status: outcome.refused ? 'refused' : 'done', accepted: outcome.accepted, rejected: outcome.rejected,
-    });
-    accepted += outcome.accepted ?? 0;
-    rejected += outcome.rejected ?? (outcome.refused ? file.rows : 0);
-    if (outcome.errorListPath) {
-      ctx.ledger.addRejected(ctx.id, await mapRejections(outcome.errorListPath, file.keysPath, outcome.uploadId, profile));
-    }
-  }
-  ctx.setCounts({ accepted, rejected });
   const refused = ctx.outcomes.find((o) => o.refused);
   if (refused) {
     throw pmhError('UploadRefused', { uploadId: refused.uploadId, fileName: refused.fileName, detail: refused.status });
   }
   if (rejected > 0) throw pmhError('RecordsRejected', { rejected, accepted });
+}
+
+function statusFor(error: PmhBotError | null): Exclude<RunStatus, 'running'> {
+  if (!error) return 'succeeded';
+  return error.code === 'MassChangeGuard' ? 'held' : 'failed';
+}
+
+function finish(ctx: RunContext, error: PmhBotError | null): RunSummary {
+  const status = statusFor(error);
+  const described = error?.describeIn('ja');
+  ctx.ledger.finishRun(
+    ctx.id,
+    status,
+    error && described ? { code: error.code, kind: error.kind, message: described.message, hint: described.hint } : undefined,
+  );
+  const summary: RunSummary = {
+    runId: ctx.id, status, mode: ctx.mode, runDir: ctx.dir, ledgerPath: ctx.ledger.path, baseDate: ctx.baseDate,
+    counts: { ...ctx.counts }, diff: { ...ctx.diff }, files: ctx.files, outcomes: ctx.outcomes, screenshots: ctx.screenshots, error,
+  };
+  writeFileSync(
+    join(ctx.dir, 'result.json'),
+    `${JSON.stringify({ ...summary, error: error ? { code: error.code, kind: error.kind, ...described } : null }, null, 2)}\n`,
+  );
+  ctx.ledger.addArtifact(ctx.id, 'finish', 'result', join(ctx.dir, 'result.json'));
+  ctx.log.info({ status, counts: ctx.counts, diff: ctx.diff, code: error?.code }, 'run finished');
+  ctx.log.flush();
+  ctx.snapshot.close();
+  ctx.ledger.close();
+  return summary;
 }
 
 /** Runs one full cycle and records it; never throws for a failure of the run itself. */
@@ -291,9 +412,9 @@ export async function runCycle(options: RunOptions): Promise<RunSummary> {
   const baseDate = config.base_date ?? tokyoDate();
   const ledger = new Ledger(ledgerPath(config));
   const log = createLogger(join(runDir, 'run.log'), { runId });
-  const ctx = new RunContext(runId, runDir, baseDate, config, ledger, log);
+  const ctx = new RunContext(runId, runDir, baseDate, config, ledger, new Snapshot(snapshotPath(config)), log);
   ledger.startRun(runId, options.trigger, runDir, baseDate);
-  log.info({ trigger: options.trigger, baseDate, programs: config.programs.map((p) => p.code) }, 'run started');
+  log.info({ trigger: options.trigger, mode: ctx.mode, baseDate, programs: config.programs.map((p) => p.code) }, 'run started');
 
   let error: PmhBotError | null = null;
   const stagingPath = join(runDir, 'staging.sqlite');
@@ -306,6 +427,8 @@ export async function runCycle(options: RunOptions): Promise<RunSummary> {
         (counts) => ({ ...counts }),
       ).then((counts) => ctx.setCounts({ extracted: Object.values(counts.certificates).reduce((a, b) => a + b, 0) }));
       await ctx.step('shape', () => shapeAndWrite(ctx, staging), () => ({
+        mode: ctx.mode,
+        diff: ctx.diff,
         files: ctx.files.map((f) => ({ program: f.programCode, file: f.fileName, rows: f.rows, bytes: f.bytes })),
         quarantined: ctx.counts.quarantined,
       }));
@@ -314,31 +437,58 @@ export async function runCycle(options: RunOptions): Promise<RunSummary> {
       staging.close();
       rmSync(stagingPath, { force: true });
     }
-    await ctx.step('deliver', () => deliver(ctx, options.profile ?? simulatorProfile), () => ({
-      uploads: ctx.outcomes.map((o) => ({ type: o.certificateTypeId, id: o.uploadId, status: o.status, accepted: o.accepted, rejected: o.rejected })),
-    }));
+    await deliverStep(ctx, options.profile);
   } catch (caught) {
     error = asPmhBotError(caught);
   }
+  return finish(ctx, error);
+}
 
-  const status = error ? 'failed' : 'succeeded';
-  const described = error?.describeIn('ja');
-  ledger.finishRun(
-    runId,
-    status,
-    error && described ? { code: error.code, kind: error.kind, message: described.message, hint: described.hint } : undefined,
-  );
-  const summary: RunSummary = {
-    runId, status, runDir, ledgerPath: ledger.path, baseDate, counts: { ...ctx.counts },
-    files: ctx.files, outcomes: ctx.outcomes, screenshots: ctx.screenshots, error,
+async function deliverStep(ctx: RunContext, profile: ScreenProfile | undefined): Promise<void> {
+  await ctx.step('deliver', () => deliver(ctx, profile ?? simulatorProfile), () => ({
+    uploads: ctx.outcomes.map((o) => ({ type: o.certificateTypeId, id: o.uploadId, status: o.status, accepted: o.accepted, rejected: o.rejected })),
+  }));
+}
+
+/**
+ * `pmh-bot approve <run>`: an operator has checked a run the mass-change guard held, and
+ * lets it go on. The files it wrote are delivered as they are; nothing is extracted again.
+ * A run computed against an older snapshot is refused: it would undo what came after it.
+ */
+export async function approveRun(config: BotConfig, runId: string, profile?: ScreenProfile): Promise<RunSummary> {
+  const ledger = new Ledger(ledgerPath(config));
+  const run = ledger.run(runId);
+  if (!run) {
+    ledger.close();
+    throw pmhError('RunNotFound', { runId });
+  }
+  const snapshot = new Snapshot(snapshotPath(config));
+  const refuse = (detail: string): never => {
+    snapshot.close();
+    ledger.close();
+    throw pmhError('RunNotApprovable', { runId, status: run.status, detail });
   };
-  writeFileSync(
-    join(runDir, 'result.json'),
-    `${JSON.stringify({ ...summary, error: error ? { code: error.code, kind: error.kind, ...described } : null }, null, 2)}\n`,
-  );
-  ledger.addArtifact(runId, 'finish', 'result', join(runDir, 'result.json'));
-  log.info({ status, counts: ctx.counts, code: error?.code }, 'run finished');
-  log.flush();
-  ledger.close();
-  return summary;
+  if (run.status !== 'held') refuse('');
+  if (run.snapshot_generation !== snapshot.generation()) {
+    refuse('この実行の後に PMH への登録が進んだため、差分が古くなっています。');
+  }
+  const log = createLogger(join(run.run_dir, 'run.log'), { runId });
+  const ctx = new RunContext(runId, run.run_dir, run.base_date ?? tokyoDate(), { ...config, pmh: { ...config.pmh, mode: run.mode ?? config.pmh.mode } }, ledger, snapshot, log);
+  Object.assign(ctx.counts, { extracted: run.extracted, quarantined: run.quarantined, uploaded: run.uploaded, deleted: run.deleted });
+  const programOf = new Map(config.programs.map((p) => [p.certificate_type_id, p.code]));
+  ctx.files = ledger.uploads(runId).map((u) => ({
+    path: u.path!, keysPath: u.keysPath!, rows: u.rows, sha256: u.sha256, bytes: statSync(u.path!).size,
+    fileName: u.fileName, certificateTypeId: u.certificateTypeId, programCode: programOf.get(u.certificateTypeId) ?? u.certificateTypeId,
+  }));
+  ledger.resumeRun(runId);
+  ledger.startStep(runId, 'approve');
+  ledger.endStep(runId, 'approve', 'succeeded', { detail: { by: userInfo().username, at: new Date().toISOString() } });
+  log.info({ by: userInfo().username }, 'run approved by an operator');
+  let error: PmhBotError | null = null;
+  try {
+    await deliverStep(ctx, profile);
+  } catch (caught) {
+    error = asPmhBotError(caught);
+  }
+  return finish(ctx, error);
 }

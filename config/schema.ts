@@ -129,8 +129,8 @@ const pmhSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
   user_id: z.string().min(1),
   password_env: envName,
-  /** full: every record every day (全件連携). */
-  mode: z.literal('full').default('full'),
+  /** full: every record every day (全件連携); diff: only what changed since PMH last accepted (差分連携). */
+  mode: z.enum(['full', 'diff']).default('full'),
   poll_interval_seconds: z.number().min(0.2).max(300).default(2),
   result_timeout_seconds: z.number().int().min(10).max(86400).default(1800),
   /** Seconds for one screen action (a click, a page load). */
@@ -180,6 +180,15 @@ export const configSchema = z.strictObject({
     })
     .default({ max_invalid_ratio: 0.01 }),
   output: outputSchema.default({ encoding: 'utf-8', line_ending: 'crlf', header: true, file_name: 'pmh_{type}_{date}_{run}.csv' }),
+  /** The mass-change guard: a run that would change too much stops before upload until approved. */
+  guard: z
+    .strictObject({
+      /** Stop when deletions + changes exceed this share of what PMH holds (default 5%). */
+      max_change_ratio: z.number().min(0).max(1).default(0.05),
+      /** Stop when the population falls by more than this share. */
+      max_population_drop_ratio: z.number().min(0).max(1).default(0.05),
+    })
+    .default({ max_change_ratio: 0.05, max_population_drop_ratio: 0.05 }),
   pmh: pmhSchema,
   browser: browserSchema.default({ channel: 'auto', headless: true, slow_mo_ms: 0 }),
 });

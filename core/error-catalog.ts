@@ -146,6 +146,27 @@ export const errorCatalog = entries({
       en: 'See the quarantined records in the run report, fix the source data, and run again.',
     },
   },
+  MassChangeGuard: {
+    kind: 'business',
+    title: { ja: '変更件数が多すぎるため、アップロード前に止めました', en: 'Stopped before upload: too many changes' },
+    message: {
+      ja: 'PMH に登録済み {before} 件に対し、削除 {deleted} 件・変更 {changed} 件（{ratio}、上限 {limit}）、今回の対象 {population} 件です。',
+      en: 'Of {before} records held by PMH, {deleted} would be deleted and {changed} changed ({ratio}, limit {limit}); today\'s population is {population}.',
+    },
+    hint: {
+      ja: '業務システムのデータや抽出 SQL に誤りがないか確認してください。正しい変更であれば `pmh-bot approve {runId}` で承認するとアップロードを続けます。',
+      en: 'Check the source data and the extraction SQL. If the change is right, `pmh-bot approve {runId}` continues the upload.',
+    },
+  },
+  RunNotApprovable: {
+    kind: 'critical',
+    title: { ja: 'この実行は承認できません', en: 'This run cannot be approved' },
+    message: { ja: '実行 {runId} は承認待ちではありません（状態: {status}）。{detail}', en: 'Run {runId} is not waiting for approval (status: {status}). {detail}' },
+    hint: {
+      ja: '`pmh-bot runs` で状態を確認してください。古い実行は承認せず、もう一度 `pmh-bot run` を実行してください。',
+      en: 'Check with `pmh-bot runs`. Do not approve a stale run; run again instead.',
+    },
+  },
   NothingToUpload: {
     kind: 'business',
     title: { ja: 'アップロードするレコードがありません', en: 'No record to upload' },

@@ -66,6 +66,8 @@ export interface ScreenDeliveryOptions {
   steps: StepListener;
   /** Called the moment PMH acknowledges a file, before its result is known. */
   onRegistered?: (file: UploadFile, uploadId: string) => void;
+  /** Called with each file's result as soon as it is read, before the next file is uploaded. */
+  onOutcome?: (file: UploadFile, outcome: UploadOutcome) => Promise<void> | void;
 }
 
 
@@ -244,7 +246,9 @@ export async function deliverViaScreen(options: ScreenDeliveryOptions): Promise<
       const uploadId = await session.step(`upload:${file.certificateTypeId}`, () => session.upload(file));
       options.log.info({ uploadId, certificateTypeId: file.certificateTypeId, file: basename(file.path) }, 'PMH acknowledged the upload');
       options.onRegistered?.(file, uploadId);
-      outcomes.push(await session.step(`result:${file.certificateTypeId}`, () => session.awaitResult(file, uploadId)));
+      const outcome = await session.step(`result:${file.certificateTypeId}`, () => session.awaitResult(file, uploadId));
+      outcomes.push(outcome);
+      await options.onOutcome?.(file, outcome);
     }
     try {
       await session.step('logout', () => session.logout());
