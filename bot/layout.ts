@@ -1,52 +1,62 @@
 /**
- * The PMH CSV layout: which columns, in which order, under which header, and how each
- * value is written. The one place that knows the columns; the writer only walks this list.
- * The real layout is not public (shared/pmh-domain.md): this list is data so that it can
- * later be loaded from an editable, versioned layout file.
+ * A layout's columns as cell writers: for each column, its header and how one record's
+ * value becomes the text of a CSV cell. Which columns, in which order, under which header
+ * and with which boolean style is data from the layout file (layout-file.ts); this module
+ * only knows how to read each PmhRecord field.
  */
 import type { PmhRecord } from './pmh-record.ts';
+import { DEFAULT_LAYOUT_PATH, loadLayout, type CsvSettings, type Layout, type PmhFieldPath } from './layout-file.ts';
 
 export interface LayoutColumn {
   header: string;
   value(record: PmhRecord): string;
 }
 
-/** null → empty; everything else as it is. */
-function text(value: string | null): string {
-  return value ?? '';
+type FieldValue = string | boolean | object | null;
+
+/** How to read each field a layout may name; `satisfies` keeps it in step with PMH_FIELDS. */
+const fieldReaders = {
+  orgSpecificCertificateTypeId: (r) => r.orgSpecificCertificateTypeId,
+  myNumber: (r) => r.myNumber,
+  'basicFiveInfo.name': (r) => r.basicFiveInfo.name,
+  'basicFiveInfo.nameKana': (r) => r.basicFiveInfo.nameKana,
+  'basicFiveInfo.address': (r) => r.basicFiveInfo.address,
+  'basicFiveInfo.dateOfBirth': (r) => r.basicFiveInfo.dateOfBirth,
+  'basicFiveInfo.sex': (r) => r.basicFiveInfo.sex,
+  isNotDisclosed: (r) => r.isNotDisclosed,
+  medicalSubsidyInsurerNumber: (r) => r.medicalSubsidyInsurerNumber,
+  certificationName: (r) => r.certificationName,
+  medicalSubsidyRecipientNumber: (r) => r.medicalSubsidyRecipientNumber,
+  certificationSubKey: (r) => r.certificationSubKey,
+  segment: (r) => r.segment,
+  incomeSegment: (r) => r.incomeSegment,
+  additionalConditions: (r) => r.additionalConditions,
+  designatedMedicalInstitutions: (r) => r.designatedMedicalInstitutions,
+  isAlwaysReimbursement: (r) => r.isAlwaysReimbursement,
+  maxCopaymentAmount: (r) => r.maxCopaymentAmount,
+  validFrom: (r) => r.validFrom,
+  validTo: (r) => r.validTo,
+  historyKey: (r) => r.historyKey,
+  isDeleted: (r) => r.isDeleted,
+  certificationDetail: (r) => r.certificationDetail,
+} as const satisfies Record<PmhFieldPath, (record: PmhRecord) => FieldValue>;
+
+/** null → empty; booleans in the layout's style; objects and arrays as compact JSON. */
+function cellText(value: FieldValue, booleans: CsvSettings['booleans']): string {
+  if (value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return booleans === 'one_zero' ? (value ? '1' : '0') : value ? 'true' : 'false';
+  return JSON.stringify(value);
 }
 
-function bool(value: boolean): string {
-  return value ? 'true' : 'false';
+/** The CSV columns of `layout`, in output order. */
+export function csvColumnsOf(layout: Pick<Layout, 'columns' | 'csv'>): LayoutColumn[] {
+  const { booleans } = layout.csv;
+  return layout.columns.map((column) => {
+    const read: (record: PmhRecord) => FieldValue = fieldReaders[column.field];
+    return { header: column.header, value: (record) => cellText(read(record), booleans) };
+  });
 }
 
-/** Compact JSON; empty when null. */
-function json(value: object | null): string {
-  return value === null ? '' : JSON.stringify(value);
-}
-
-export const pmhCsvColumns: readonly LayoutColumn[] = [
-  { header: 'orgSpecificCertificateTypeId', value: (r) => r.orgSpecificCertificateTypeId },
-  { header: 'myNumber', value: (r) => r.myNumber },
-  { header: 'basicFiveInfo.name', value: (r) => r.basicFiveInfo.name },
-  { header: 'basicFiveInfo.nameKana', value: (r) => r.basicFiveInfo.nameKana },
-  { header: 'basicFiveInfo.address', value: (r) => r.basicFiveInfo.address },
-  { header: 'basicFiveInfo.dateOfBirth', value: (r) => r.basicFiveInfo.dateOfBirth },
-  { header: 'basicFiveInfo.sex', value: (r) => r.basicFiveInfo.sex },
-  { header: 'isNotDisclosed', value: (r) => bool(r.isNotDisclosed) },
-  { header: 'medicalSubsidyInsurerNumber', value: (r) => text(r.medicalSubsidyInsurerNumber) },
-  { header: 'certificationName', value: (r) => r.certificationName },
-  { header: 'medicalSubsidyRecipientNumber', value: (r) => text(r.medicalSubsidyRecipientNumber) },
-  { header: 'certificationSubKey', value: (r) => text(r.certificationSubKey) },
-  { header: 'segment', value: (r) => text(r.segment) },
-  { header: 'incomeSegment', value: (r) => text(r.incomeSegment) },
-  { header: 'additionalConditions', value: (r) => text(r.additionalConditions) },
-  { header: 'designatedMedicalInstitutions', value: (r) => text(r.designatedMedicalInstitutions) },
-  { header: 'isAlwaysReimbursement', value: (r) => r.isAlwaysReimbursement },
-  { header: 'maxCopaymentAmount', value: (r) => json(r.maxCopaymentAmount) },
-  { header: 'validFrom', value: (r) => r.validFrom },
-  { header: 'validTo', value: (r) => r.validTo },
-  { header: 'historyKey', value: (r) => r.historyKey },
-  { header: 'isDeleted', value: (r) => bool(r.isDeleted) },
-  { header: 'certificationDetail', value: (r) => json(r.certificationDetail) },
-];
+/** The default layout's columns (config/layouts/pmh-v1.yaml): the file is the one source. */
+export const pmhCsvColumns: readonly LayoutColumn[] = csvColumnsOf(loadLayout(DEFAULT_LAYOUT_PATH));

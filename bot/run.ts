@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { BotConfig, ProgramConfig } from '../config/schema.ts';
 import { readSecret } from '../config/secrets.ts';
 import { asPmhBotError, pmhError, type PmhBotError } from '../core/errors.ts';
@@ -18,7 +18,9 @@ import { Evidence } from '../flows/screen/evidence.ts';
 import { simulatorProfile, type ScreenProfile } from '../flows/screen/profile.ts';
 import { deliverViaScreen, type UploadFile, type UploadOutcome } from '../flows/screen/upload-flow.ts';
 import { tokyoDate, tokyoStamp } from './clock.ts';
-import { openPmhCsvFile, type WrittenFile } from './csv-writer.ts';
+import { encodabilityProblems } from './encodable.ts';
+import { DEFAULT_LAYOUT_PATH, loadLayout, type Layout } from './layout-file.ts';
+import { openOutput, type OutputPart } from './output-writer.ts';
 import { Ledger, type QuarantineEntry, type RunCounts, type RunStatus } from './ledger.ts';
 import type { PmhRecord, SourceKey } from './pmh-record.ts';
 import { mapRejections } from './pmh-rejections.ts';
@@ -33,7 +35,7 @@ export interface RunOptions {
   profile?: ScreenProfile;
 }
 
-export interface ProgramFile extends WrittenFile {
+export interface ProgramFile extends Omit<OutputPart, 'part'> {
   programCode: string;
   certificateTypeId: string;
   fileName: string;
@@ -79,11 +81,9 @@ function newRunId(): string {
   return `${tokyoStamp()}-${randomBytes(2).toString('hex')}`;
 }
 
-function fileNameFor(config: BotConfig, program: ProgramConfig, baseDate: string, runId: string): string {
-  return config.output.file_name
-    .replaceAll('{type}', program.certificate_type_id)
-    .replaceAll('{date}', baseDate.replaceAll('-', ''))
-    .replaceAll('{run}', runId);
+/** The layout the config names, or the default one; a bad layout stops the run before anything. */
+export function layoutOf(config: BotConfig): Layout {
+  return loadLayout(config.output.layout ?? DEFAULT_LAYOUT_PATH);
 }
 
 function extractionPlan(config: BotConfig, baseDate: string): ExtractionPlan {
@@ -123,6 +123,7 @@ class RunContext {
     readonly ledger: Ledger,
     readonly snapshot: Snapshot,
     readonly log: Logger,
+    readonly layout: Layout,
   ) {
     this.mode = config.pmh.mode;
   }
@@ -159,12 +160,12 @@ async function writeProgram(
   staging: StagingStore,
   program: ProgramConfig,
   quarantine: (entries: QuarantineEntry[]) => void,
-): Promise<{ file: ProgramFile | null; total: number; invalid: number; deletions: number }> {
+): Promise<{ files: ProgramFile[]; total: number; invalid: number; deletions: number }> {
   const type = program.certificate_type_id;
-  const fileName = fileNameFor(ctx.config, program, ctx.baseDate, ctx.id);
-  const path = join(ctx.dir, 'upload', fileName);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const writer = await openPmhCsvFile(path, { lineEnding: ctx.config.output.line_ending, header: ctx.config.output.header });
+  const dir = join(ctx.dir, 'upload');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const encoding = ctx.layout.format === 'json' ? 'utf-8' : ctx.layout.csv.encoding;
+  const writer = await openOutput(ctx.layout, dir, { type, date: ctx.baseDate.replaceAll('-', ''), run: ctx.id });
   let total = 0;
   let invalid = 0;
   let written = 0;
@@ -197,7 +198,7 @@ async function writeProgram(
         quarantine(toQuarantineEntries(shaped.source, shaped.problems));
         continue;
       }
-      const problems = validateRecord(shaped.record, program);
+      const problems = [...validateRecord(shaped.record, program), ...encodabilityProblems(shaped.record, encoding)];
       if (problems.length) {
         invalid += 1;
         quarantine(toQuarantineEntries(shaped.source, problems));
@@ -230,16 +231,22 @@ async function writeProgram(
   if (written === 0) {
     await writer.abort();
     ctx.log.info({ program: program.code, total, invalid }, 'nothing to send for this program: no file written');
-    return { file: null, total, invalid, deletions };
+    return { files: [], total, invalid, deletions };
   }
-  let closed: WrittenFile;
+  let parts: OutputPart[];
   try {
-    closed = await writer.close();
+    parts = await writer.close();
   } catch (error) {
     await writer.abort();
     throw error;
   }
-  return { file: { ...closed, programCode: program.code, certificateTypeId: type, fileName }, total, invalid, deletions };
+  if (ctx.mode === 'full' && parts.length > 1) {
+    // A full upload replaces the type's records at PMH: a second file could replace the first.
+    for (const part of parts) rmSync(part.path, { force: true });
+    throw pmhError('FullModeSplit', { type, parts: parts.length, rows: written });
+  }
+  const files = parts.map(({ part: _part, ...file }) => ({ ...file, programCode: program.code, certificateTypeId: type, fileName: basename(file.path) }));
+  return { files, total, invalid, deletions };
 }
 
 async function shapeAndWrite(ctx: RunContext, staging: StagingStore): Promise<void> {
@@ -261,9 +268,9 @@ async function shapeAndWrite(ctx: RunContext, staging: StagingStore): Promise<vo
     total += result.total;
     invalid += result.invalid;
     deleted += result.deletions;
-    if (result.file) {
-      ctx.files.push(result.file);
-      recordWrittenFile(ctx, result.file);
+    for (const file of result.files) {
+      ctx.files.push(file);
+      recordWrittenFile(ctx, file);
     }
   }
   ctx.snapshot.forgetSeen(ctx.id);
@@ -317,6 +324,13 @@ async function deliver(ctx: RunContext, profile: ScreenProfile): Promise<void> {
   const uploadFiles: UploadFile[] = ctx.files.map((file) => ({ path: file.path, certificateTypeId: file.certificateTypeId, mode: ctx.mode }));
   let accepted = 0;
   let rejected = 0;
+  // A type's records advance the snapshot once every part of it has PMH's answer, and only if none was refused.
+  const perType = new Map<string, { remaining: number; refused: boolean; rejectedKeys: Set<string> }>();
+  for (const file of ctx.files) {
+    const entry = perType.get(file.certificateTypeId) ?? { remaining: 0, refused: false, rejectedKeys: new Set<string>() };
+    entry.remaining += 1;
+    perType.set(file.certificateTypeId, entry);
+  }
   try {
     ctx.outcomes = await deliverViaScreen({
       account: { baseUrl: pmh.url, userId: pmh.user_id, password: readSecret(pmh.password_env, 'pmh.password_env') },
@@ -354,9 +368,12 @@ async function deliver(ctx: RunContext, profile: ScreenProfile): Promise<void> {
         rejected += outcome.rejected ?? (outcome.refused ? written.rows : 0);
         const rejections = outcome.errorListPath ? await mapRejections(outcome.errorListPath, written.keysPath, outcome.uploadId, profile) : [];
         ctx.ledger.addRejected(ctx.id, rejections);
-        if (outcome.refused) return;
-        const rejectedKeys = new Set(rejections.map((r) => r.historyKey).filter((k): k is string => k !== null));
-        const applied = ctx.snapshot.applyAccepted(ctx.id, written.certificateTypeId, ctx.mode, rejectedKeys);
+        const state = perType.get(written.certificateTypeId)!;
+        state.remaining -= 1;
+        state.refused ||= outcome.refused;
+        for (const r of rejections) if (r.historyKey) state.rejectedKeys.add(r.historyKey);
+        if (state.remaining > 0 || state.refused) return;
+        const applied = ctx.snapshot.applyAccepted(ctx.id, written.certificateTypeId, ctx.mode, state.rejectedKeys);
         ctx.log.info({ type: written.certificateTypeId, ...applied }, 'snapshot advanced');
       },
     });
@@ -406,13 +423,14 @@ function finish(ctx: RunContext, error: PmhBotError | null): RunSummary {
 /** Runs one full cycle and records it; never throws for a failure of the run itself. */
 export async function runCycle(options: RunOptions): Promise<RunSummary> {
   const { config } = options;
+  const layout = layoutOf(config);
   const runId = newRunId();
   const runDir = join(config.data_dir, 'runs', runId);
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   const baseDate = config.base_date ?? tokyoDate();
   const ledger = new Ledger(ledgerPath(config));
   const log = createLogger(join(runDir, 'run.log'), { runId });
-  const ctx = new RunContext(runId, runDir, baseDate, config, ledger, new Snapshot(snapshotPath(config)), log);
+  const ctx = new RunContext(runId, runDir, baseDate, config, ledger, new Snapshot(snapshotPath(config)), log, layout);
   ledger.startRun(runId, options.trigger, runDir, baseDate);
   log.info({ trigger: options.trigger, mode: ctx.mode, baseDate, programs: config.programs.map((p) => p.code) }, 'run started');
 
@@ -429,6 +447,7 @@ export async function runCycle(options: RunOptions): Promise<RunSummary> {
       await ctx.step('shape', () => shapeAndWrite(ctx, staging), () => ({
         mode: ctx.mode,
         diff: ctx.diff,
+        layout: { name: ctx.layout.name, version: ctx.layout.version, file: ctx.layout.file },
         files: ctx.files.map((f) => ({ program: f.programCode, file: f.fileName, rows: f.rows, bytes: f.bytes })),
         quarantined: ctx.counts.quarantined,
       }));
@@ -473,7 +492,7 @@ export async function approveRun(config: BotConfig, runId: string, profile?: Scr
     refuse('この実行の後に PMH への登録が進んだため、差分が古くなっています。');
   }
   const log = createLogger(join(run.run_dir, 'run.log'), { runId });
-  const ctx = new RunContext(runId, run.run_dir, run.base_date ?? tokyoDate(), { ...config, pmh: { ...config.pmh, mode: run.mode ?? config.pmh.mode } }, ledger, snapshot, log);
+  const ctx = new RunContext(runId, run.run_dir, run.base_date ?? tokyoDate(), { ...config, pmh: { ...config.pmh, mode: run.mode ?? config.pmh.mode } }, ledger, snapshot, log, layoutOf(config));
   Object.assign(ctx.counts, { extracted: run.extracted, quarantined: run.quarantined, uploaded: run.uploaded, deleted: run.deleted });
   const programOf = new Map(config.programs.map((p) => [p.certificate_type_id, p.code]));
   ctx.files = ledger.uploads(runId).map((u) => ({

@@ -79,6 +79,7 @@ function resolvePaths(config: BotConfig, base: string): BotConfig {
       support_measures: { ...config.extraction.support_measures, sql: absOptional(config.extraction.support_measures.sql) },
     },
     programs: config.programs.map((program) => ({ ...program, sql: absOptional(program.sql) })),
+    output: { ...config.output, layout: absOptional(config.output.layout) },
     browser: config.browser.executable_path ? { ...config.browser, executable_path: abs(config.browser.executable_path) } : config.browser,
   };
 }
@@ -133,6 +134,7 @@ function checkReferences(config: BotConfig, file: string): void {
     types.add(program.certificate_type_id);
   });
   if (config.browser.executable_path) needFile(config.browser.executable_path, 'browser.executable_path');
+  if (config.output.layout) needFile(config.output.layout, 'output.layout');
   // One source can be named by several programs: say each problem once.
   const unique = problems.filter((p, i) => problems.findIndex((q) => q.path === p.path && q.ja === p.ja) === i);
   problems.splice(0, problems.length, ...unique);

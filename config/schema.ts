@@ -138,11 +138,11 @@ const pmhSchema = z.strictObject({
 });
 
 const outputSchema = z.strictObject({
-  encoding: z.literal('utf-8').default('utf-8'),
-  line_ending: z.enum(['crlf', 'lf']).default('crlf'),
-  header: z.boolean().default(true),
-  /** File name pattern: {type} certificate type ID, {date} base date YYYYMMDD, {run} run ID. */
-  file_name: z.string().min(1).default('pmh_{type}_{date}_{run}.csv'),
+  /**
+   * The layout file of the upload files: columns, header labels, encoding, line endings,
+   * file names, splitting (relative to the config file). Default: config/layouts/pmh-v1.yaml.
+   */
+  layout: z.string().min(1).optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -179,7 +179,7 @@ export const configSchema = z.strictObject({
       max_invalid_ratio: z.number().min(0).max(1).default(0.01),
     })
     .default({ max_invalid_ratio: 0.01 }),
-  output: outputSchema.default({ encoding: 'utf-8', line_ending: 'crlf', header: true, file_name: 'pmh_{type}_{date}_{run}.csv' }),
+  output: outputSchema.default({}),
   /** The mass-change guard: a run that would change too much stops before upload until approved. */
   guard: z
     .strictObject({

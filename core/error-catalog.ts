@@ -158,6 +158,18 @@ export const errorCatalog = entries({
       en: 'Check the source data and the extraction SQL. If the change is right, `pmh-bot approve {runId}` continues the upload.',
     },
   },
+  FullModeSplit: {
+    kind: 'critical',
+    title: { ja: '全件連携のファイルが分割されました', en: 'A full upload was split into several files' },
+    message: {
+      ja: '受給者証種別 {type} の {rows} 件が {parts} ファイルに分かれました。全件連携では後のファイルが前のファイルの内容を置き換えるおそれがあるため、アップロードしていません。',
+      en: 'The {rows} records of type {type} were split into {parts} files. In full mode a later file may replace an earlier one, so nothing was uploaded.',
+    },
+    hint: {
+      ja: '差分連携（pmh.mode: diff）にするか、レイアウト定義の max_rows_per_file / max_bytes_per_file を見直してください。',
+      en: 'Use differential mode (pmh.mode: diff), or review max_rows_per_file / max_bytes_per_file in the layout.',
+    },
+  },
   RunNotApprovable: {
     kind: 'critical',
     title: { ja: 'この実行は承認できません', en: 'This run cannot be approved' },

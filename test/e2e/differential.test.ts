@@ -165,3 +165,45 @@ describe('the daily differential', () => {
     assert.equal(after.files.length, 0, 'the approved deletions are in the snapshot');
   });
 });
+
+describe('upload files split by the layout', () => {
+  let env: DemoEnv;
+  let layoutPath: string;
+
+  before(async () => {
+    env = await startDemoEnv({ recipients: 300 });
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { DEFAULT_LAYOUT_PATH } = await import('../../bot/layout-file.ts');
+    layoutPath = join(env.dir, 'small-files.yaml');
+    const text = readFileSync(DEFAULT_LAYOUT_PATH, 'utf8').replace(/^max_rows_per_file:.*$/m, 'max_rows_per_file: 60');
+    assert.match(text, /^max_rows_per_file: 60$/m);
+    writeFileSync(layoutPath, text);
+  });
+
+  after(async () => {
+    await env?.close();
+  });
+
+  it('refuses to split a full upload, which could let a later file replace an earlier one', async () => {
+    const config: BotConfig = { ...env.config, output: { layout: layoutPath }, pmh: { ...env.config.pmh, mode: 'full' } };
+    const run = await runCycle({ config, trigger: 'test' });
+    assert.equal(run.error?.code, 'FullModeSplit');
+    assert.equal((await simJson<SimUpload[]>(env.simulator, '/__sim/uploads')).length, 0);
+  });
+
+  it('delivers a differential in several files, and advances the snapshot only when all are accepted', async () => {
+    const config: BotConfig = { ...env.config, output: { layout: layoutPath }, pmh: { ...env.config.pmh, mode: 'diff' } };
+    const first = await runCycle({ config, trigger: 'test' });
+    assert.equal(first.status, 'succeeded', first.error?.message);
+    const kodomoFiles = first.files.filter((f) => f.certificateTypeId === KODOMO);
+    assert.ok(kodomoFiles.length >= 2, 'KODOMO was split');
+    assert.ok(first.files.every((f) => f.rows <= 60));
+    const uploads = await simJson<SimUpload[]>(env.simulator, '/__sim/uploads');
+    assert.equal(uploads.length, first.files.length);
+    const kodomo = await simJson<SimRow[]>(env.simulator, `/__sim/records?type=${KODOMO}`);
+    assert.equal(kodomo.length, env.data.expectedUploads.KODOMO);
+    const again = await runCycle({ config, trigger: 'test' });
+    assert.equal(again.files.length, 0, 'every part advanced the snapshot');
+  });
+});

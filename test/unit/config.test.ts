@@ -11,6 +11,13 @@ import { readFileSync } from 'node:fs';
 
 const example = readFileSync(EXAMPLE_CONFIG, 'utf8');
 
+/** The example config with its relative SQL and layout paths pointing back at the repository. */
+function relocated(text: string): string {
+  return text
+    .replaceAll('sql/demo/', `${join(EXAMPLE_CONFIG, '..', 'sql', 'demo')}/`)
+    .replace('layout: layouts/', `layout: ${join(EXAMPLE_CONFIG, '..', 'layouts')}/`);
+}
+
 function configError(fn: () => unknown): ConfigError {
   try {
     fn();
@@ -28,7 +35,7 @@ describe('configuration', () => {
     assert.ok(config.programs.some((p) => p.sex_always_unknown), 'a 自立支援医療 program');
     assert.match(config.programs[0]!.sql ?? '', /config[/\\]sql[/\\]demo[/\\]kodomo\.sql$/);
     assert.match(config.data_dir, /[/\\]data$/);
-    assert.equal(config.output.line_ending, 'crlf');
+    assert.match(config.output.layout ?? '', /layouts[\/\\]pmh-v1\.yaml$/);
     assert.equal(config.pmh.password_env, 'PMH_PASSWORD');
   });
 
@@ -95,13 +102,13 @@ describe('configuration', () => {
         '  support:\n    client: file\n    path: exports/shien.csv\n    format: csv\n    encoding: cp932\n    header: true\n    columns:\n      - { name: resident_no, field: 宛名番号 }\n      - { name: is_not_disclosed, field: 不開示 }');
     assert.notEqual(withFile, example, 'the fixture edit applied');
     const path = join(dir, 'pmh-bot.yaml');
-    writeFileSync(path, withFile.replaceAll('sql/demo/', `${join(EXAMPLE_CONFIG, '..', 'sql', 'demo')}/`));
+    writeFileSync(path, relocated(withFile));
     const error = configError(() => loadConfig(path));
     assert.deepEqual(error.problems.map((p) => p.path), ['extraction.support_measures.sql']);
     assert.match(error.problems[0]!.ja, /ファイルのため SQL は指定できません/);
 
     const fixed = withFile.replace(/  support_measures:\n    source: support\n    sql: sql\/demo\/support-measures.sql/, '  support_measures:\n    source: support');
-    writeFileSync(path, fixed.replaceAll('sql/demo/', `${join(EXAMPLE_CONFIG, '..', 'sql', 'demo')}/`));
+    writeFileSync(path, relocated(fixed));
     const { config } = loadConfig(path);
     const support = config.sources.support!;
     assert.equal(support.client, 'file');
