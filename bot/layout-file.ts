@@ -7,10 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from '../config/load.ts';
-import { describeIssue, formatPath } from '../config/zod-messages.ts';
+import { ConfigError } from '../config/config-error.ts';
+import { parseYaml, throwInvalid } from '../config/yaml-document.ts';
+import { formatPath } from '../config/zod-messages.ts';
 
 /** The layout the bot ships with: the published API schema's field order. */
 export const DEFAULT_LAYOUT_PATH = join(import.meta.dirname, '..', 'config', 'layouts', 'pmh-v1.yaml');
@@ -188,42 +188,18 @@ function crossCheck(layout: z.infer<typeof layoutSchema>): LayoutProblem[] {
   return problems;
 }
 
-function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[]): number | null {
-  // Walk up until a node exists (a missing key points at its parent).
-  for (let depth = path.length; depth >= 0; depth -= 1) {
-    const node = doc.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
-    if (node?.range) return counter.linePos(node.range[0]).line;
-  }
-  return null;
-}
-
 /** Parses and validates a layout file's text; `file` names it in errors. */
 export function parseLayout(file: string, source: string): Layout {
-  const counter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: counter, prettyErrors: false });
-  const syntax = doc.errors[0];
-  if (syntax) {
-    const line = syntax.linePos?.[0]?.line ?? 0;
-    throw new ConfigError('ConfigSyntax', { file, line, detail: syntax.message.split('\n')[0] ?? '' });
-  }
-  const result = layoutSchema.safeParse(doc.toJS() ?? {});
-  const problems: { path: string; line: number | null; ja: string; en: string }[] = result.success
-    ? crossCheck(result.data).map((problem) => ({
-        path: formatPath(problem.path),
-        line: lineOf(doc, counter, problem.path),
-        ja: problem.ja,
-        en: problem.en,
-      }))
-    : result.error.issues.map((issue) => ({
-        path: formatPath(issue.path),
-        line: lineOf(doc, counter, issue.path),
-        ...describeIssue(issue, doc.hasIn(issue.path as unknown[])),
-      }));
-  const first = problems[0];
-  if (first || !result.success) {
-    const where = first?.line ? `${first.path}（${first.line} 行目）` : (first?.path ?? '(ルート)');
-    throw new ConfigError('ConfigInvalid', { file, path: where, detail: first?.ja ?? '' }, problems);
-  }
+  const yaml = parseYaml(file, source);
+  const result = layoutSchema.safeParse(yaml.data);
+  if (!result.success) throwInvalid(file, yaml.issueProblems(result.error.issues));
+  const problems = crossCheck(result.data).map((problem) => ({
+    path: formatPath(problem.path),
+    line: yaml.lineOf(problem.path),
+    ja: problem.ja,
+    en: problem.en,
+  }));
+  if (problems.length) throwInvalid(file, problems);
   const { layout: name, ...rest } = result.data;
   return { name, ...rest, file };
 }

@@ -5,10 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
-import { CriticalError } from '../core/errors.ts';
+import { ConfigError } from './config-error.ts';
+import { parseYaml, throwInvalid } from './yaml-document.ts';
 import { configSchema, type BotConfig } from './schema.ts';
-import { describeIssue, formatPath } from './zod-messages.ts';
 
 export interface LoadedConfig {
   /** Absolute path of the config file. */
@@ -16,43 +15,13 @@ export interface LoadedConfig {
   config: BotConfig;
 }
 
-/** A config error carries every problem found, not just the first. */
-export class ConfigError extends CriticalError {
-  constructor(
-    code: 'ConfigFileMissing' | 'ConfigSyntax' | 'ConfigInvalid' | 'FileNotFound',
-    params: Record<string, string | number>,
-    readonly problems: { path: string; line: number | null; ja: string; en: string }[] = [],
-  ) {
-    super(code, params);
-  }
-}
-
-function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[]): number | null {
-  // Walk up until a node exists (a missing key points at its parent).
-  for (let depth = path.length; depth >= 0; depth -= 1) {
-    const node = doc.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
-    if (node && node.range) return counter.linePos(node.range[0]).line;
-  }
-  return null;
-}
+export { ConfigError } from './config-error.ts';
 
 export function parseConfig(file: string, source: string): BotConfig {
-  const counter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: counter, prettyErrors: false });
-  const syntax = doc.errors[0];
-  if (syntax) {
-    const line = syntax.linePos?.[0]?.line ?? 0;
-    throw new ConfigError('ConfigSyntax', { file, line, detail: syntax.message.split('\n')[0] ?? '' });
-  }
-  const result = configSchema.safeParse(doc.toJS() ?? {});
+  const yaml = parseYaml(file, source);
+  const result = configSchema.safeParse(yaml.data);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const text = describeIssue(issue, doc.hasIn(issue.path as unknown[]));
-    return { path: formatPath(issue.path), line: lineOf(doc, counter, issue.path), ...text };
-  });
-  const first = problems[0]!;
-  const where = first.line ? `${first.path}（${first.line} 行目）` : first.path;
-  throw new ConfigError('ConfigInvalid', { file, path: where, detail: first.ja }, problems);
+  throwInvalid(file, yaml.issueProblems(result.error.issues));
 }
 
 /** Resolves every relative path in the config against the config file's folder. */
@@ -138,10 +107,7 @@ function checkReferences(config: BotConfig, file: string): void {
   // One source can be named by several programs: say each problem once.
   const unique = problems.filter((p, i) => problems.findIndex((q) => q.path === p.path && q.ja === p.ja) === i);
   problems.splice(0, problems.length, ...unique);
-  const first = problems[0];
-  if (first) {
-    throw new ConfigError('ConfigInvalid', { file, path: first.path, detail: first.ja }, problems.map((p) => ({ ...p, line: null })));
-  }
+  if (problems.length) throwInvalid(file, problems.map((p) => ({ ...p, line: null })));
 }
 
 export function loadConfig(path: string): LoadedConfig {
