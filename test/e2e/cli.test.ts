@@ -69,6 +69,12 @@ describe('pmh-bot on the command line', () => {
     assert.match(listed.stdout, /失敗/, 'the refused login is in the list too');
   });
 
+  it('refuses to approve a run that does not exist, with exit code 4', async () => {
+    const result = await pmhBot(['approve', '20000101-000000-0000', '--config', env.configPath], { PMH_PASSWORD: TEST_PASSWORD });
+    assert.equal(result.code, 4);
+    assert.match(result.stderr, /実行 ID 20000101-000000-0000 は実行台帳にありません/);
+  });
+
   it('speaks English when asked', async () => {
     const bad = join(env.dir, 'bad.yaml');
     writeFileSync(bad, 'municipality: 1\n');
