@@ -25,6 +25,7 @@ import { dirname, extname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import iconv from 'iconv-lite';
+import { stringify as stringifyRows } from 'csv-stringify/sync';
 import { unencodableFields } from './encodable.ts';
 import type { Layout, OutputEncoding } from './layout-file.ts';
 import { csvColumnsOf } from './layout.ts';
@@ -87,22 +88,14 @@ interface Serialiser {
   record(record: PmhRecord): Buffer;
 }
 
-/**
- * RFC 4180: a value holding a comma, a double quote or a line break is quoted, its quotes
- * doubled. Done here rather than by csv-stringify's stream because the writer must know a
- * row's bytes before it decides which part the row goes to.
- */
-function csvCell(value: string, quoteAll: boolean): string {
-  if (!quoteAll && !/[",\r\n]/.test(value)) return value;
-  return `"${value.replaceAll('"', '""')}"`;
-}
-
 function csvSerialiser(layout: Layout): Serialiser {
   const { encoding, line_ending: lineEnding, quoting, header } = layout.csv;
   const columns = csvColumnsOf(layout);
+  // csv-stringify's RFC 4180 quoting, one row at a time: the writer must know a row's bytes
+  // before it decides which part the row goes to.
   const quoteAll = quoting === 'all';
-  const eol = lineEnding === 'crlf' ? '\r\n' : '\n';
-  const line = (cells: string[]): string => cells.map((cell) => csvCell(cell, quoteAll)).join(',') + eol;
+  const options = { record_delimiter: lineEnding === 'crlf' ? 'windows' : 'unix', quoted: quoteAll, quoted_empty: quoteAll, eof: true } as const;
+  const line = (cells: string[]): string => stringifyRows([cells], options);
   const encode = encoding === 'cp932' ? (text: string) => iconv.encode(text, 'cp932') : (text: string) => Buffer.from(text, 'utf8');
   const bom = encoding === 'utf-8-bom' ? UTF8_BOM : EMPTY;
   return {
@@ -351,10 +344,10 @@ function startPart(serialiser: Serialiser, path: string, part: number): PartFile
       const startLine = line;
       const wrote = writeData(record);
       rows += 1;
-      const keyRow = [String(startLine), source.residentNo, source.certificateId, source.programCode, historyKey]
-        .map((value) => csvCell(value, false))
-        .join(',');
-      const keyed = keys.write(Buffer.from(`${keyRow}\n`, 'utf8'));
+      const keyRow = stringifyRows([[String(startLine), source.residentNo, source.certificateId, source.programCode, historyKey]], {
+        record_delimiter: 'unix',
+      });
+      const keyed = keys.write(Buffer.from(keyRow, 'utf8'));
       if (separated === DONE && wrote === DONE && keyed === DONE) return DONE;
       return Promise.all([separated, wrote, keyed]).then(() => undefined);
     },
