@@ -167,31 +167,29 @@ export class Snapshot {
   applyAccepted(runId: string, type: string, mode: 'full' | 'diff', rejectedHistoryKeys: Set<string>): { upserted: number; deleted: number } {
     let upserted = 0;
     let deleted = 0;
-    const now = new Date().toISOString();
     this.flush();
+    // Done in SQL, never through JavaScript arrays: a full upload's pending rows are the whole population.
+    this.db.exec('CREATE TEMP TABLE IF NOT EXISTS rejected (history_key TEXT PRIMARY KEY) WITHOUT ROWID');
     this.db.transaction(() => {
-      const rows = this.db.prepare('SELECT * FROM pending WHERE run_id = ? AND type = ? ORDER BY action DESC').iterate(runId, type);
-      const accepted: { action: string; row: AcceptedRow }[] = [];
-      for (const row of rows as Iterable<AcceptedRow & { action: string }>) {
-        if (!rejectedHistoryKeys.has(row.history_key)) accepted.push({ action: row.action, row });
-      }
+      this.db.exec('DELETE FROM temp.rejected');
+      const reject = this.db.prepare('INSERT OR IGNORE INTO temp.rejected (history_key) VALUES (?)');
+      for (const key of rejectedHistoryKeys) reject.run(key);
+      const acceptedPending = `FROM pending p WHERE p.run_id = ? AND p.type = ? AND p.action = ?
+        AND NOT EXISTS (SELECT 1 FROM temp.rejected r WHERE r.history_key = p.history_key)`;
       if (mode === 'full') {
         this.db.prepare('DELETE FROM accepted WHERE type = ?').run(type);
       }
-      const remove = this.db.prepare('DELETE FROM accepted WHERE type = ? AND history_key = ? AND my_number = ?');
-      const upsert = this.db.prepare(`INSERT OR REPLACE INTO accepted (type, history_key, my_number, content_hash, record,
-        resident_no, certificate_id, program_code, run_id, accepted_at) VALUES (?,?,?,?,?,?,?,?,?,?)`);
       // Deletions first: a corrected My Number deletes the old pairing, then stores the new.
-      for (const { action, row } of accepted) {
-        if (action !== 'delete') continue;
-        deleted += remove.run(type, row.history_key, row.my_number).changes;
-      }
-      for (const { action, row } of accepted) {
-        if (action !== 'upsert') continue;
-        upsert.run(type, row.history_key, row.my_number, row.content_hash, row.record, row.resident_no, row.certificate_id,
-          row.program_code, runId, now);
-        upserted += 1;
-      }
+      deleted = this.db
+        .prepare(`DELETE FROM accepted WHERE type = ? AND (history_key, my_number) IN
+          (SELECT p.history_key, p.my_number ${acceptedPending})`)
+        .run(type, runId, type, 'delete').changes;
+      upserted = this.db
+        .prepare(`INSERT OR REPLACE INTO accepted (type, history_key, my_number, content_hash, record,
+            resident_no, certificate_id, program_code, run_id, accepted_at)
+          SELECT p.type, p.history_key, p.my_number, p.content_hash, p.record, p.resident_no, p.certificate_id,
+            p.program_code, p.run_id, ? ${acceptedPending}`)
+        .run(new Date().toISOString(), runId, type, 'upsert').changes;
       this.db.prepare('DELETE FROM pending WHERE run_id = ? AND type = ?').run(runId, type);
       this.db.prepare("INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1").run();
     })();
