@@ -5,11 +5,9 @@
  * "Not public"). This module is the file's schema, its type and its loader; a bad file
  * stops the bot at start-up with the path of the bad key, like the configuration does.
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../config/config-error.ts';
-import { parseYaml, throwInvalid } from '../config/yaml-document.ts';
+import { parseYaml, readEditedFile, throwInvalid } from '../config/yaml-document.ts';
 import { formatPath } from '../config/zod-messages.ts';
 
 /** The layout the bot ships with: the published API schema's field order. */
@@ -206,12 +204,6 @@ export function parseLayout(file: string, source: string): Layout {
 
 /** Reads and validates a layout file; a missing or bad file throws a critical ConfigError. */
 export function loadLayout(path: string): Layout {
-  const file = resolve(path);
-  let source: string;
-  try {
-    source = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError('ConfigFileMissing', { file, detail: (error as NodeJS.ErrnoException).code ?? String(error) });
-  }
+  const { file, source } = readEditedFile(path);
   return parseLayout(file, source);
 }

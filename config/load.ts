@@ -3,10 +3,9 @@
  * relative paths from the config file's folder, and check that every named file exists.
  * Anything wrong stops the bot here, before it touches a database or PMH.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { ConfigError } from './config-error.ts';
-import { parseYaml, throwInvalid } from './yaml-document.ts';
+import { parseYaml, readEditedFile, throwInvalid } from './yaml-document.ts';
 import { configSchema, type BotConfig } from './schema.ts';
 
 export interface LoadedConfig {
@@ -111,13 +110,7 @@ function checkReferences(config: BotConfig, file: string): void {
 }
 
 export function loadConfig(path: string): LoadedConfig {
-  const file = resolve(path);
-  let source: string;
-  try {
-    source = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError('ConfigFileMissing', { file, detail: (error as NodeJS.ErrnoException).code ?? String(error) });
-  }
+  const { file, source } = readEditedFile(path);
   const config = resolvePaths(parseConfig(file, source), dirname(file));
   checkReferences(config, file);
   return { file, config };

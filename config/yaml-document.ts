@@ -2,6 +2,8 @@
  * YAML files an operator edits (the config, the layout): parsed with line numbers, so
  * every problem can be reported with the path of the key and the line it is on.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error.ts';
@@ -11,6 +13,16 @@ export interface YamlDocument {
   data: unknown;
   /** The line of the key at `path`, or of its nearest existing parent. */
   lineOf(path: readonly PropertyKey[]): number | null;
+}
+
+/** Reads a file an operator edits; a missing or unreadable one throws ConfigFileMissing. */
+export function readEditedFile(path: string): { file: string; source: string } {
+  const file = resolve(path);
+  try {
+    return { file, source: readFileSync(file, 'utf8') };
+  } catch (error) {
+    throw new ConfigError('ConfigFileMissing', { file, detail: (error as NodeJS.ErrnoException).code ?? String(error) });
+  }
 }
 
 /** Parses the text; a syntax error throws ConfigSyntax with the line. */
