@@ -39,6 +39,22 @@ export interface RunRow extends RunCounts {
   error_kind: string | null;
   error_message: string | null;
   error_hint: string | null;
+  /** The run this one replays (pmh-bot replay). */
+  parent_run_id: string | null;
+  /** When the schedule meant the run to start (daemon); null for a manual run. */
+  scheduled_at: string | null;
+}
+
+/** What happened to one schedule trigger: started a run, skipped (lock), missed and ran late, missed and only alerted. */
+export type TriggerOutcome = 'started' | 'skipped' | 'missed-run' | 'missed-alert';
+
+export interface TriggerRow {
+  id: number;
+  scheduled_at: string | null;
+  fired_at: string;
+  outcome: TriggerOutcome;
+  reason: string | null;
+  run_id: string | null;
 }
 
 export interface StepRow {
@@ -61,6 +77,8 @@ export interface ArtifactRow {
   bytes: number | null;
   sha256: string | null;
   created_at: string;
+  /** When `pmh-bot purge` deleted the file; the row stays as the record that it existed. */
+  purged_at: string | null;
 }
 
 export interface QuarantineEntry {
@@ -129,6 +147,15 @@ const MIGRATIONS: string[] = [
    ALTER TABLE runs ADD COLUMN snapshot_generation INTEGER;
    ALTER TABLE uploads ADD COLUMN path TEXT;
    ALTER TABLE uploads ADD COLUMN keys_path TEXT;`,
+  // v3: replay lineage, schedule bookkeeping, purged artifacts, small persistent state.
+  `ALTER TABLE runs ADD COLUMN parent_run_id TEXT;
+   ALTER TABLE runs ADD COLUMN scheduled_at TEXT;
+   ALTER TABLE artifacts ADD COLUMN purged_at TEXT;
+   CREATE TABLE triggers (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, scheduled_at TEXT, fired_at TEXT NOT NULL,
+     outcome TEXT NOT NULL, reason TEXT, run_id TEXT);
+   CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+   CREATE INDEX runs_parent ON runs (parent_run_id);`,
 ];
 
 function now(): string {
@@ -157,11 +184,17 @@ export class Ledger {
     }
   }
 
-  startRun(id: string, trigger: string, runDir: string, baseDate: string | null): void {
+  startRun(
+    id: string,
+    trigger: string,
+    runDir: string,
+    baseDate: string | null,
+    lineage: { parentRunId?: string | null; scheduledAt?: string | null } = {},
+  ): void {
     this.db
-      .prepare(`INSERT INTO runs (id, trigger, status, base_date, started_at, run_dir, pid, host)
-                VALUES (?, ?, 'running', ?, ?, ?, ?, ?)`)
-      .run(id, trigger, baseDate, now(), runDir, process.pid, hostname());
+      .prepare(`INSERT INTO runs (id, trigger, status, base_date, started_at, run_dir, pid, host, parent_run_id, scheduled_at)
+                VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`)
+      .run(id, trigger, baseDate, now(), runDir, process.pid, hostname(), lineage.parentRunId ?? null, lineage.scheduledAt ?? null);
   }
 
   updateCounts(id: string, counts: Partial<RunCounts>): void {
@@ -293,6 +326,54 @@ export class Ledger {
       .prepare(`SELECT pmh_upload_id AS pmhUploadId, line, resident_no AS residentNo, certificate_id AS certificateId,
                        history_key AS historyKey, column_name AS "column", message FROM rejected_rows WHERE run_id = ? ORDER BY rowid`)
       .all(runId) as RejectedEntry[];
+  }
+
+  /** Runs that replay `runId`, oldest first. */
+  replaysOf(runId: string): RunRow[] {
+    return this.db.prepare('SELECT * FROM runs WHERE parent_run_id = ? ORDER BY started_at, id').all(runId) as RunRow[];
+  }
+
+  /** Every upload the ledger knows of a file with this content, in any run (newest first). */
+  uploadsByHash(sha256: string): (UploadEntry & { runId: string; updated_at: string })[] {
+    return this.db
+      .prepare(`SELECT run_id AS runId, certificate_type_id AS certificateTypeId, file_name AS fileName, sha256, rows,
+                       pmh_upload_id AS pmhUploadId, status, accepted, rejected, updated_at, path, keys_path AS keysPath
+                  FROM uploads WHERE sha256 = ? ORDER BY updated_at DESC`)
+      .all(sha256) as (UploadEntry & { runId: string; updated_at: string })[];
+  }
+
+  recordTrigger(entry: { scheduledAt: string | null; outcome: TriggerOutcome; reason?: string | null; runId?: string | null }): number {
+    const result = this.db
+      .prepare('INSERT INTO triggers (scheduled_at, fired_at, outcome, reason, run_id) VALUES (?, ?, ?, ?, ?)')
+      .run(entry.scheduledAt, now(), entry.outcome, entry.reason ?? null, entry.runId ?? null);
+    return Number(result.lastInsertRowid);
+  }
+
+  triggers(limit = 50): TriggerRow[] {
+    return this.db.prepare('SELECT * FROM triggers ORDER BY id DESC LIMIT ?').all(limit) as TriggerRow[];
+  }
+
+  /** Artifacts of finished runs that started before `before` and are still on disk. */
+  expiredArtifacts(before: string): ArtifactRow[] {
+    return this.db
+      .prepare(`SELECT a.rowid AS rowid, a.* FROM artifacts a JOIN runs r ON r.id = a.run_id
+                 WHERE r.started_at < ? AND r.status <> 'running' AND a.purged_at IS NULL ORDER BY a.rowid`)
+      .all(before) as ArtifactRow[];
+  }
+
+  markPurged(runId: string, path: string): void {
+    this.db.prepare('UPDATE artifacts SET purged_at = ? WHERE run_id = ? AND path = ? AND purged_at IS NULL').run(now(), runId, path);
+  }
+
+  getState(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM state WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setState(key: string, value: string): void {
+    this.db
+      .prepare('INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+      .run(key, value, now());
   }
 
   close(): void {
