@@ -58,3 +58,11 @@ export const cliText = text({
     en: '{env} is not set: using the demo password "{password}" (for the demo simulator only).',
   },
 });
+
+/** How a run's status reads to an operator. */
+export const RUN_STATUS_TEXT = {
+  running: { ja: '実行中', en: 'running' },
+  succeeded: { ja: '成功', en: 'succeeded' },
+  failed: { ja: '失敗', en: 'failed' },
+  held: { ja: '承認待ち', en: 'held' },
+} as const satisfies Record<string, Bilingual>;

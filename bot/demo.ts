@@ -5,6 +5,8 @@
  */
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
+import type { BrowserConfig } from '../config/schema.ts';
+import { withBrowserOverrides } from '../flows/browser.ts';
 import { t } from '../core/i18n.ts';
 import { startSimulator, type Simulator } from '../sim/server.ts';
 import { generateDemoData } from '../test/generators/demo-data.ts';
@@ -20,6 +22,8 @@ export interface DemoOptions {
   recipients: number;
   /** Keep the simulator running after the cycle, so its history can be browsed. */
   keepSimulator: boolean;
+  /** Browser settings over the config's `browser:` (the command line's --headed, --slow-mo). */
+  browser?: Partial<BrowserConfig>;
   out?: (line: string) => void;
 }
 
@@ -33,7 +37,8 @@ export interface DemoResult {
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const out = options.out ?? console.log;
-  const { config } = loadConfig(options.configPath);
+  const loaded = loadConfig(options.configPath).config;
+  const config = options.browser ? withBrowserOverrides(loaded, options.browser) : loaded;
   const envName = config.pmh.password_env;
   if (!process.env[envName]) {
     // Only the demo's own simulator accepts it; announced so an operator can log in and look.

@@ -14,9 +14,12 @@ import { asPmhBotError, pmhError, type PmhBotError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { extractToStaging, type ExtractionPlan } from '../extractors/extract.ts';
 import { StagingStore, certificateKey } from '../extractors/staging.ts';
+import { checkBrowserConfig } from '../flows/browser.ts';
+import { CircuitBreaker, type BreakerState, type BreakerStore } from '../flows/retry.ts';
 import { Evidence } from '../flows/screen/evidence.ts';
-import { simulatorProfile, type ScreenProfile } from '../flows/screen/profile.ts';
-import { deliverViaScreen, type UploadFile, type UploadOutcome } from '../flows/screen/upload-flow.ts';
+import { DEFAULT_SCREEN_PROFILE_PATH, loadScreenProfile, type ScreenProfile } from '../flows/screen/profile.ts';
+import { decodeBase32 } from '../flows/screen/totp.ts';
+import { deliverViaScreen, type UploadBatch, type UploadOutcome } from '../flows/screen/upload-flow.ts';
 import { tokyoDate, tokyoStamp } from './clock.ts';
 import { encodabilityProblems } from './encodable.ts';
 import { DEFAULT_LAYOUT_PATH, loadLayout, type Layout } from './layout-file.ts';
@@ -31,8 +34,12 @@ import { validateRecord } from './validate-record.ts';
 
 export interface RunOptions {
   config: BotConfig;
-  trigger: 'manual' | 'demo' | 'schedule' | 'test';
+  trigger: 'manual' | 'demo' | 'schedule' | 'replay' | 'test';
   profile?: ScreenProfile;
+  /** The run this one replays (pmh-bot replay --re-extract, or a parent that wrote no file). */
+  parentRunId?: string;
+  /** When the schedule meant this run to start (the daemon). */
+  scheduledAt?: string;
 }
 
 export interface ProgramFile extends Omit<OutputPart, 'part'> {
@@ -77,8 +84,35 @@ export function snapshotPath(config: BotConfig): string {
   return join(config.data_dir, 'snapshot.sqlite');
 }
 
-function newRunId(): string {
+export function newRunId(): string {
   return `${tokyoStamp()}-${randomBytes(2).toString('hex')}`;
+}
+
+/** The screen profile the config names, or the simulator's; a bad profile stops the run before anything. */
+export function screenProfileOf(config: BotConfig): ScreenProfile {
+  return loadScreenProfile(config.pmh.screen_profile ?? DEFAULT_SCREEN_PROFILE_PATH);
+}
+
+/** The circuit breaker's state lives in the ledger, so consecutive failures count across runs. */
+function ledgerBreakerStore(ledger: Ledger): BreakerStore {
+  const key = 'pmh.circuit_breaker';
+  return {
+    load: (): BreakerState => {
+      const saved = ledger.getState(key);
+      return saved ? (JSON.parse(saved) as BreakerState) : { consecutiveFailures: 0, openedAt: null };
+    },
+    save: (state) => ledger.setState(key, JSON.stringify(state)),
+  };
+}
+
+function totpKeyOf(config: BotConfig): Buffer | null {
+  const env = config.pmh.totp_secret_env;
+  if (!env) return null;
+  const key = decodeBase32(readSecret(env, 'pmh.totp_secret_env'));
+  if (!key) {
+    throw pmhError('ConfigInvalid', { file: `環境変数 ${env}`, path: 'pmh.totp_secret_env', detail: 'Base32 のシークレットではありません / not a base32 secret' });
+  }
+  return key;
 }
 
 /** The layout the config names, or the default one; a bad layout stops the run before anything. */
@@ -107,13 +141,15 @@ function percent(ratio: number): string {
   return `${(ratio * 100).toFixed(1)}%`;
 }
 
-class RunContext {
+export class RunContext {
   readonly counts: RunCounts = { extracted: 0, quarantined: 0, uploaded: 0, deleted: 0, accepted: null, rejected: null };
   readonly diff: DiffCounts = { before: 0, population: 0, added: 0, changed: 0, unchanged: 0, gone: 0 };
   files: ProgramFile[] = [];
   outcomes: UploadOutcome[] = [];
   readonly screenshots: string[] = [];
   readonly mode: 'full' | 'diff';
+  /** The run whose pending records PMH's answers apply to: this one, or for a replay the run that wrote the files. */
+  snapshotRun: string;
 
   constructor(
     readonly id: string,
@@ -124,8 +160,10 @@ class RunContext {
     readonly snapshot: Snapshot,
     readonly log: Logger,
     readonly layout: Layout,
+    readonly profile: ScreenProfile,
   ) {
     this.mode = config.pmh.mode;
+    this.snapshotRun = id;
   }
 
   async step<T>(name: string, body: () => Promise<T>, detail?: (result: T) => Record<string, unknown>): Promise<T> {
@@ -240,8 +278,9 @@ async function writeProgram(
     await writer.abort();
     throw error;
   }
-  if (ctx.mode === 'full' && parts.length > 1) {
-    // A full upload replaces the type's records at PMH: a second file could replace the first.
+  if (ctx.mode === 'full' && parts.length > 1 && !ctx.profile.upload.multiple_files) {
+    // A full upload replaces the type's records at PMH: a second upload could replace the first.
+    // Only a screen that takes all parts in one upload can receive a split full file.
     for (const part of parts) rmSync(part.path, { force: true });
     throw pmhError('FullModeSplit', { type, parts: parts.length, rows: written });
   }
@@ -312,28 +351,73 @@ function checkMassChange(ctx: RunContext): void {
   }
 }
 
-async function deliver(ctx: RunContext, profile: ScreenProfile): Promise<void> {
+/** The uploads to make: all parts of a type together when the screen takes several files, else one per file. */
+function batchesOf(ctx: RunContext): { batch: UploadBatch; files: ProgramFile[] }[] {
+  const batches: { batch: UploadBatch; files: ProgramFile[] }[] = [];
+  for (const file of ctx.files) {
+    const together = ctx.profile.upload.multiple_files ? batches.find((b) => b.batch.certificateTypeId === file.certificateTypeId) : undefined;
+    if (together) {
+      together.batch.paths.push(file.path);
+      together.files.push(file);
+    } else {
+      batches.push({ batch: { certificateTypeId: file.certificateTypeId, mode: ctx.mode, paths: [file.path] }, files: [file] });
+    }
+  }
+  return batches;
+}
+
+/** For a replay: what is already known of each file at PMH, by file name. */
+export interface DeliveryResume {
+  /** PMH's upload ID of files it acknowledged: only their result is awaited. */
+  known: Map<string, string>;
+  /** Files an earlier run may have submitted unacknowledged: look in PMH's history first. */
+  lookUpFirst: Map<string, 'upload' | 'stop'>;
+}
+
+async function deliver(ctx: RunContext, resume?: DeliveryResume): Promise<void> {
   if (ctx.files.length === 0) {
     ctx.log.info('nothing changed since PMH last accepted: nothing to upload');
     ctx.setCounts({ accepted: 0, rejected: 0 });
     return;
   }
   const { pmh, browser } = ctx.config;
+  const profile = ctx.profile;
   const evidence = new Evidence(join(ctx.dir, 'evidence'));
-  const byPath = new Map(ctx.files.map((file) => [file.path, file]));
-  const uploadFiles: UploadFile[] = ctx.files.map((file) => ({ path: file.path, certificateTypeId: file.certificateTypeId, mode: ctx.mode }));
+  const batches = batchesOf(ctx);
+  const filesOf = new Map(batches.map(({ batch, files }) => [batch, files]));
   let accepted = 0;
   let rejected = 0;
-  // A type's records advance the snapshot once every part of it has PMH's answer, and only if none was refused.
+  // A type's records advance the snapshot once every upload of it has PMH's answer, and only if none was refused.
   const perType = new Map<string, { remaining: number; refused: boolean; rejectedKeys: Set<string> }>();
-  for (const file of ctx.files) {
-    const entry = perType.get(file.certificateTypeId) ?? { remaining: 0, refused: false, rejectedKeys: new Set<string>() };
+  for (const { batch } of batches) {
+    const entry = perType.get(batch.certificateTypeId) ?? { remaining: 0, refused: false, rejectedKeys: new Set<string>() };
     entry.remaining += 1;
-    perType.set(file.certificateTypeId, entry);
+    perType.set(batch.certificateTypeId, entry);
   }
+  const record = (batch: UploadBatch, update: { pmhUploadId: string | null; status: string; accepted: number | null; rejected: number | null }): void => {
+    for (const written of filesOf.get(batch)!) {
+      ctx.ledger.recordUpload(ctx.id, {
+        certificateTypeId: written.certificateTypeId, fileName: written.fileName, sha256: written.sha256, rows: written.rows, ...update,
+      });
+    }
+  };
+  const knownIds = new Map<number, string>();
+  const lookUpFirst = new Map<number, 'upload' | 'stop'>();
+  batches.forEach(({ files }, i) => {
+    const id = resume?.known.get(files[0]!.fileName);
+    if (id) knownIds.set(i, id);
+    const lookUp = resume?.lookUpFirst.get(files[0]!.fileName);
+    if (lookUp) lookUpFirst.set(i, lookUp);
+  });
   try {
     ctx.outcomes = await deliverViaScreen({
-      account: { baseUrl: pmh.url, userId: pmh.user_id, password: readSecret(pmh.password_env, 'pmh.password_env') },
+      runId: ctx.id,
+      account: {
+        baseUrl: pmh.url,
+        userId: pmh.user_id,
+        password: readSecret(pmh.password_env, 'pmh.password_env'),
+        totpKey: totpKeyOf(ctx.config),
+      },
       timings: {
         pollIntervalMs: pmh.poll_interval_seconds * 1000,
         resultTimeoutMs: pmh.result_timeout_seconds * 1000,
@@ -341,7 +425,20 @@ async function deliver(ctx: RunContext, profile: ScreenProfile): Promise<void> {
       },
       browser,
       profile,
-      files: uploadFiles,
+      batches: batches.map((b) => b.batch),
+      known: knownIds,
+      lookUpFirst,
+      retry: {
+        maxAttempts: pmh.retry.max_attempts,
+        initialDelayMs: pmh.retry.initial_delay_seconds * 1000,
+        maxDelayMs: pmh.retry.max_delay_seconds * 1000,
+        multiplier: pmh.retry.multiplier,
+      },
+      breaker: new CircuitBreaker(ledgerBreakerStore(ctx.ledger), {
+        failureThreshold: pmh.circuit_breaker.failure_threshold,
+        cooldownMs: pmh.circuit_breaker.cooldown_minutes * 60_000,
+      }),
+      keepTrace: pmh.keep_trace,
       evidence,
       log: ctx.log,
       steps: {
@@ -350,31 +447,29 @@ async function deliver(ctx: RunContext, profile: ScreenProfile): Promise<void> {
         failed: (name, error) =>
           ctx.ledger.endStep(ctx.id, `screen:${name}`, 'failed', { errorCode: error.code, errorMessage: error.describeIn('ja').message }),
       },
-      onRegistered: (file, uploadId) => {
-        const written = byPath.get(file.path)!;
-        ctx.ledger.recordUpload(ctx.id, {
-          certificateTypeId: written.certificateTypeId, fileName: written.fileName, sha256: written.sha256, rows: written.rows,
-          pmhUploadId: uploadId, status: 'registered', accepted: null, rejected: null,
-        });
+      onRetry: (attempt, error, delayMs) => {
+        ctx.ledger.startStep(ctx.id, 'screen:retry-wait');
+        ctx.ledger.endStep(ctx.id, 'screen:retry-wait', 'succeeded', { detail: { afterAttempt: attempt, code: error.code, delayMs } });
       },
-      // Each file's result advances the snapshot at once, so a later failure loses nothing.
-      onOutcome: async (file, outcome) => {
-        const written = byPath.get(file.path)!;
-        ctx.ledger.recordUpload(ctx.id, {
-          certificateTypeId: written.certificateTypeId, fileName: written.fileName, sha256: written.sha256, rows: written.rows,
-          pmhUploadId: outcome.uploadId, status: outcome.refused ? 'refused' : 'done', accepted: outcome.accepted, rejected: outcome.rejected,
-        });
+      onSubmitting: (batch) => record(batch, { pmhUploadId: null, status: 'submitting', accepted: null, rejected: null }),
+      onRegistered: (batch, uploadId) => record(batch, { pmhUploadId: uploadId, status: 'registered', accepted: null, rejected: null }),
+      // Each upload's result advances the snapshot at once, so a later failure loses nothing.
+      onOutcome: async (batch, outcome) => {
+        const files = filesOf.get(batch)!;
+        record(batch, { pmhUploadId: outcome.uploadId, status: outcome.refused ? 'refused' : 'done', accepted: outcome.accepted, rejected: outcome.rejected });
         accepted += outcome.accepted ?? 0;
-        rejected += outcome.rejected ?? (outcome.refused ? written.rows : 0);
-        const rejections = outcome.errorListPath ? await mapRejections(outcome.errorListPath, written.keysPath, outcome.uploadId, profile) : [];
+        rejected += outcome.rejected ?? (outcome.refused ? files.reduce((n, f) => n + f.rows, 0) : 0);
+        const rejections = outcome.errorListPath
+          ? await mapRejections(outcome.errorListPath, files.map((f) => ({ fileName: f.fileName, keysPath: f.keysPath })), outcome.uploadId, profile)
+          : [];
         ctx.ledger.addRejected(ctx.id, rejections);
-        const state = perType.get(written.certificateTypeId)!;
+        const state = perType.get(batch.certificateTypeId)!;
         state.remaining -= 1;
         state.refused ||= outcome.refused;
         for (const r of rejections) if (r.historyKey) state.rejectedKeys.add(r.historyKey);
         if (state.remaining > 0 || state.refused) return;
-        const applied = ctx.snapshot.applyAccepted(ctx.id, written.certificateTypeId, ctx.mode, state.rejectedKeys);
-        ctx.log.info({ type: written.certificateTypeId, ...applied }, 'snapshot advanced');
+        const applied = ctx.snapshot.applyAccepted(ctx.snapshotRun, batch.certificateTypeId, ctx.mode, state.rejectedKeys);
+        ctx.log.info({ type: batch.certificateTypeId, ...applied }, 'snapshot advanced');
       },
     });
   } finally {
@@ -386,7 +481,7 @@ async function deliver(ctx: RunContext, profile: ScreenProfile): Promise<void> {
   }
   const refused = ctx.outcomes.find((o) => o.refused);
   if (refused) {
-    throw pmhError('UploadRefused', { uploadId: refused.uploadId, fileName: refused.fileName, detail: refused.status });
+    throw pmhError('UploadRefused', { uploadId: refused.uploadId, fileName: refused.fileNames.join(', '), detail: refused.status });
   }
   if (rejected > 0) throw pmhError('RecordsRejected', { rejected, accepted });
 }
@@ -396,7 +491,7 @@ function statusFor(error: PmhBotError | null): Exclude<RunStatus, 'running'> {
   return error.code === 'MassChangeGuard' ? 'held' : 'failed';
 }
 
-function finish(ctx: RunContext, error: PmhBotError | null): RunSummary {
+export function finish(ctx: RunContext, error: PmhBotError | null): RunSummary {
   const status = statusFor(error);
   const described = error?.describeIn('ja');
   ctx.ledger.finishRun(
@@ -424,14 +519,16 @@ function finish(ctx: RunContext, error: PmhBotError | null): RunSummary {
 export async function runCycle(options: RunOptions): Promise<RunSummary> {
   const { config } = options;
   const layout = layoutOf(config);
+  const profile = options.profile ?? screenProfileOf(config);
+  checkBrowserConfig(config.browser);
   const runId = newRunId();
   const runDir = join(config.data_dir, 'runs', runId);
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   const baseDate = config.base_date ?? tokyoDate();
   const ledger = new Ledger(ledgerPath(config));
   const log = createLogger(join(runDir, 'run.log'), { runId });
-  const ctx = new RunContext(runId, runDir, baseDate, config, ledger, new Snapshot(snapshotPath(config)), log, layout);
-  ledger.startRun(runId, options.trigger, runDir, baseDate);
+  const ctx = new RunContext(runId, runDir, baseDate, config, ledger, new Snapshot(snapshotPath(config)), log, layout, profile);
+  ledger.startRun(runId, options.trigger, runDir, baseDate, { parentRunId: options.parentRunId ?? null, scheduledAt: options.scheduledAt ?? null });
   log.info({ trigger: options.trigger, mode: ctx.mode, baseDate, programs: config.programs.map((p) => p.code) }, 'run started');
 
   let error: PmhBotError | null = null;
@@ -456,15 +553,15 @@ export async function runCycle(options: RunOptions): Promise<RunSummary> {
       staging.close();
       rmSync(stagingPath, { force: true });
     }
-    await deliverStep(ctx, options.profile);
+    await deliverStep(ctx);
   } catch (caught) {
     error = asPmhBotError(caught);
   }
   return finish(ctx, error);
 }
 
-async function deliverStep(ctx: RunContext, profile: ScreenProfile | undefined): Promise<void> {
-  await ctx.step('deliver', () => deliver(ctx, profile ?? simulatorProfile), () => ({
+export async function deliverStep(ctx: RunContext, resume?: DeliveryResume): Promise<void> {
+  await ctx.step('deliver', () => deliver(ctx, resume), () => ({
     uploads: ctx.outcomes.map((o) => ({ type: o.certificateTypeId, id: o.uploadId, status: o.status, accepted: o.accepted, rejected: o.rejected })),
   }));
 }
@@ -492,7 +589,10 @@ export async function approveRun(config: BotConfig, runId: string, profile?: Scr
     refuse('この実行の後に PMH への登録が進んだため、差分が古くなっています。');
   }
   const log = createLogger(join(run.run_dir, 'run.log'), { runId });
-  const ctx = new RunContext(runId, run.run_dir, run.base_date ?? tokyoDate(), { ...config, pmh: { ...config.pmh, mode: run.mode ?? config.pmh.mode } }, ledger, snapshot, log, layoutOf(config));
+  const ctx = new RunContext(
+    runId, run.run_dir, run.base_date ?? tokyoDate(), { ...config, pmh: { ...config.pmh, mode: run.mode ?? config.pmh.mode } },
+    ledger, snapshot, log, layoutOf(config), profile ?? screenProfileOf(config),
+  );
   Object.assign(ctx.counts, { extracted: run.extracted, quarantined: run.quarantined, uploaded: run.uploaded, deleted: run.deleted });
   const programOf = new Map(config.programs.map((p) => [p.certificate_type_id, p.code]));
   ctx.files = ledger.uploads(runId).map((u) => ({
@@ -505,7 +605,7 @@ export async function approveRun(config: BotConfig, runId: string, profile?: Scr
   log.info({ by: userInfo().username }, 'run approved by an operator');
   let error: PmhBotError | null = null;
   try {
-    await deliverStep(ctx, profile);
+    await deliverStep(ctx);
   } catch (caught) {
     error = asPmhBotError(caught);
   }

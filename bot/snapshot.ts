@@ -101,6 +101,12 @@ export class Snapshot {
     return row ? Number(row.value) : 0;
   }
 
+  /** The run whose records were applied last (a replay may go on from its own origin's generation). */
+  lastAppliedRun(): string | null {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'last_applied_run'").get() as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
   population(types: string[]): number {
     if (types.length === 0) return 0;
     const row = this.db
@@ -192,6 +198,7 @@ export class Snapshot {
         .run(new Date().toISOString(), runId, type, 'upsert').changes;
       this.db.prepare('DELETE FROM pending WHERE run_id = ? AND type = ?').run(runId, type);
       this.db.prepare("INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1").run();
+      this.db.prepare("INSERT INTO meta (key, value) VALUES ('last_applied_run', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(runId);
     })();
     return { upserted, deleted };
   }

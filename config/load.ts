@@ -48,7 +48,12 @@ function resolvePaths(config: BotConfig, base: string): BotConfig {
     },
     programs: config.programs.map((program) => ({ ...program, sql: absOptional(program.sql) })),
     output: { ...config.output, layout: absOptional(config.output.layout) },
-    browser: config.browser.executable_path ? { ...config.browser, executable_path: abs(config.browser.executable_path) } : config.browser,
+    pmh: { ...config.pmh, screen_profile: absOptional(config.pmh.screen_profile) },
+    browser: {
+      ...config.browser,
+      ...(config.browser.executable_path ? { executable_path: abs(config.browser.executable_path) } : {}),
+      ...(config.browser.ca_bundle ? { ca_bundle: abs(config.browser.ca_bundle) } : {}),
+    },
   };
 }
 
@@ -103,6 +108,7 @@ function checkReferences(config: BotConfig, file: string): void {
   });
   if (config.browser.executable_path) needFile(config.browser.executable_path, 'browser.executable_path');
   if (config.output.layout) needFile(config.output.layout, 'output.layout');
+  if (config.pmh.screen_profile) needFile(config.pmh.screen_profile, 'pmh.screen_profile');
   // One source can be named by several programs: say each problem once.
   const unique = problems.filter((p, i) => problems.findIndex((q) => q.path === p.path && q.ja === p.ja) === i);
   problems.splice(0, problems.length, ...unique);

@@ -4,6 +4,7 @@
  * Keys are snake_case because operators edit them in YAML; the parsed object keeps them.
  * Secrets are never values here: a `*_env` key names the environment variable to read.
  */
+import cronParser from 'cron-parser';
 import { z } from 'zod';
 
 const envName = z
@@ -121,6 +122,29 @@ const browserSchema = z.strictObject({
   headless: z.boolean().default(true),
   /** Milliseconds between actions, for an operator who wants to watch. */
   slow_mo_ms: z.number().int().min(0).max(5000).default(0),
+  /** The forward proxy PMH is reached through on the LGWAN; none: the browser connects directly. */
+  proxy: z
+    .strictObject({
+      /** http://host:port (or https://, socks5://). */
+      server: z.url({ protocol: /^(https?|socks5)$/ }),
+      /** Hosts reached without the proxy, comma-separated, e.g. ".lgwan.example, 10.1.2.3". */
+      bypass: z.string().min(1).optional(),
+      username: z.string().min(1).optional(),
+      /** Name of the environment variable holding the proxy password (never the password itself). */
+      password_env: envName.optional(),
+    })
+    .refine((proxy) => proxy.password_env === undefined || proxy.username !== undefined, {
+      path: ['username'],
+      message: 'password_env needs a username',
+    })
+    .optional(),
+  /**
+   * PEM file of the certificates the proxy or PMH presents that the terminal does not trust
+   * (relative to the config file). Matched against the certificates the server sends.
+   */
+  ca_bundle: z.string().min(1).optional(),
+  /** Accept any certificate (default false). A last resort: it also accepts an impostor's. */
+  ignore_https_errors: z.boolean().optional(),
 });
 
 const pmhSchema = z.strictObject({
@@ -135,6 +159,28 @@ const pmhSchema = z.strictObject({
   result_timeout_seconds: z.number().int().min(10).max(86400).default(1800),
   /** Seconds for one screen action (a click, a page load). */
   action_timeout_seconds: z.number().int().min(5).max(600).default(60),
+  /** The screen profile file (relative to the config file); default: config/screens/pmh-simulator.yaml. */
+  screen_profile: z.string().min(1).optional(),
+  /** Environment variable holding the TOTP secret (base32), when PMH asks for a one-time password. */
+  totp_secret_env: envName.optional(),
+  /** Retries of system failures (network, 5xx, maintenance, timeouts): attempts in all, with exponential backoff. */
+  retry: z
+    .strictObject({
+      max_attempts: z.number().int().min(1).max(10).default(3),
+      initial_delay_seconds: z.number().min(0).max(3600).default(30),
+      max_delay_seconds: z.number().min(0).max(3600).default(600),
+      multiplier: z.number().min(1).max(10).default(2),
+    })
+    .default({ max_attempts: 3, initial_delay_seconds: 30, max_delay_seconds: 600, multiplier: 2 }),
+  /** After this many consecutive failed attempts (across runs), PMH is not called until the cool-down is over. */
+  circuit_breaker: z
+    .strictObject({
+      failure_threshold: z.number().int().min(1).max(100).default(5),
+      cooldown_minutes: z.number().min(0).max(1440).default(30),
+    })
+    .default({ failure_threshold: 5, cooldown_minutes: 30 }),
+  /** Keep the Playwright trace of successful deliveries too (a failed attempt's trace is always kept). */
+  keep_trace: z.boolean().default(false),
 });
 
 const outputSchema = z.strictObject({
@@ -191,6 +237,89 @@ export const configSchema = z.strictObject({
     .default({ max_change_ratio: 0.05, max_population_drop_ratio: 0.05 }),
   pmh: pmhSchema,
   browser: browserSchema.default({ channel: 'auto', headless: true, slow_mo_ms: 0 }),
+  /** `pmh-bot daemon`: when runs start (always Asia/Tokyo) and what happens to a run the machine missed. */
+  schedule: z
+    .strictObject({
+      /** Cron rule in Asia/Tokyo: 5 fields (minute first) or 6 (seconds first). Default: weekdays at 06:30. */
+      cron: z
+        .string()
+        .min(1)
+        .refine((rule) => {
+          try {
+            cronParser.parseExpression(rule, { tz: 'Asia/Tokyo' });
+            return rule.trim().split(/\s+/).length >= 5;
+          } catch {
+            return false;
+          }
+        }, 'a cron rule such as "30 6 * * 1-5" (minute hour day month weekday) or with seconds first')
+        .default('30 6 * * 1-5'),
+      /** run-once: a run the machine missed (off, asleep, daemon stopped) runs once when it can; alert: only tell. */
+      missed_run_policy: z.enum(['run-once', 'alert']).default('run-once'),
+      /** How far back a missed run still counts (hours). */
+      missed_run_window_hours: z.number().min(1).max(168).default(12),
+      /**
+       * A run lock older than this (hours) is taken over even if its process seems alive.
+       * Default: 12, or the result timeout plus 2 hours when that is longer; it must exceed the longest run.
+       */
+      lock_stale_hours: z.number().min(1).max(240).optional(),
+    })
+    .default({ cron: '30 6 * * 1-5', missed_run_policy: 'run-once', missed_run_window_hours: 12 }),
+  /** Where `*_env` secrets are looked up: the environment first, then this file, then the OS credential store. */
+  secrets: z
+    .strictObject({
+      /** KEY=VALUE lines (# comments), readable by its owner only (relative to the config file). */
+      file: z.string().min(1).optional(),
+      /** Also look in the OS credential store (service pmh-bot, account = the variable name). */
+      credential_store: z.boolean().default(false),
+      /** Linux only: which store (default: the library's choice). keyutils suits a service account without a desktop session. */
+      linux_store: z.enum(['secret-service', 'keyutils']).optional(),
+    })
+    .default({ credential_store: false }),
+  /** How long personal data stays on disk: run artifacts are deleted by `pmh-bot purge`. */
+  retention: z
+    .strictObject({
+      /** Upload files, key maps, screenshots, HTML, traces, error lists, run logs: days after the run started. */
+      run_artifacts_days: z.number().int().min(1).max(3650).default(30),
+    })
+    .default({ run_artifacts_days: 30 }),
+  log: z
+    .strictObject({
+      /** Daily log files (<data_dir>/logs/pmh-bot-YYYY-MM-DD.log) kept; older ones are removed. */
+      daily_retention_days: z.number().int().min(1).max(3650).default(90),
+    })
+    .default({ daily_retention_days: 90 }),
+  /** Telling people how a run ended: by mail and/or a local command. Never carries personal data. */
+  notify: z
+    .strictObject({
+      /** failure: failed or held runs (default); always: every run; never: none. */
+      on: z.enum(['failure', 'always', 'never']).default('failure'),
+      mail: z
+        .strictObject({
+          host: z.string().min(1),
+          port: z.number().int().min(1).max(65535).default(25),
+          /** SMTPS (TLS from the first byte, usually port 465). */
+          secure: z.boolean().default(false),
+          /** auto: STARTTLS when the server offers it; required: refuse to send without it; never: plain. */
+          starttls: z.enum(['auto', 'required', 'never']).default('auto'),
+          user: z.string().min(1).optional(),
+          /** Name of the environment variable holding the SMTP password (needs user). */
+          password_env: envName.optional(),
+          from: z.email(),
+          to: z.array(z.email()).min(1),
+          timeout_seconds: z.number().int().min(1).max(600).default(30),
+        })
+        .refine((mail) => !mail.password_env || mail.user, { path: ['user'], message: 'password_env needs user' })
+        .optional(),
+      /** A local program run with the run's summary (JSON) on standard input; no shell. */
+      command: z
+        .strictObject({
+          path: z.string().min(1),
+          args: z.array(z.string()).default([]),
+          timeout_seconds: z.number().int().min(1).max(3600).default(60),
+        })
+        .optional(),
+    })
+    .default({ on: 'failure' }),
 });
 
 export type BotConfig = z.infer<typeof configSchema>;

@@ -211,8 +211,8 @@ export const errorCatalog = entries({
     title: { ja: 'PMH の画面に接続できません', en: 'Cannot reach the PMH screen' },
     message: { ja: '{url} に接続できません: {detail}', en: 'Cannot reach {url}: {detail}' },
     hint: {
-      ja: 'LGWAN 回線・プロキシ設定を確認してください。回線が戻ったら、もう一度実行してください。',
-      en: 'Check the LGWAN line and proxy settings, then run again.',
+      ja: 'LGWAN 回線・DNS・プロキシ設定を確認してください（`pmh-bot doctor` で確認できます）。一時的な障害は自動で再試行します。回線が戻ったら、もう一度実行してください。',
+      en: 'Check the LGWAN line, DNS and proxy settings (`pmh-bot doctor` helps). Temporary failures are retried automatically; once the line is back, run again.',
     },
   },
   LoginFailed: {
@@ -256,17 +256,104 @@ export const errorCatalog = entries({
     title: { ja: 'PMH の処理結果を待ちきれませんでした', en: 'Timed out waiting for PMH\'s result' },
     message: { ja: '受付番号 {uploadId} が {seconds} 秒たっても完了しませんでした（最後の状態: {status}）。', en: 'Upload {uploadId} did not finish within {seconds} s (last status: {status}).' },
     hint: {
-      ja: 'ファイルは PMH に届いています。再送せず、後で PMH のアップロード履歴で結果を確認してください。',
-      en: 'The file reached PMH. Do not resend; check the upload history later.',
+      ja: 'ファイルは PMH に届いています。再送せず、後で `pmh-bot replay {runId}` を実行してください（再送せずに結果だけを読み取ります）。',
+      en: 'The file reached PMH. Do not resend; run `pmh-bot replay {runId}` later (it reads the result without resending).',
+    },
+  },
+  PmhMaintenance: {
+    kind: 'system',
+    title: { ja: 'PMH がメンテナンス中です', en: 'PMH is under maintenance' },
+    message: { ja: '手順「{step}」で PMH のメンテナンス画面が表示されました（{detail}）。', en: 'PMH showed its maintenance page at step "{step}" ({detail}).' },
+    hint: {
+      ja: 'メンテナンスが終わると自動の再試行で回復します。再試行の上限に達した場合は、PMH のお知らせでメンテナンスの終了時刻を確認してから、もう一度実行してください。',
+      en: 'Automatic retries recover once maintenance ends. If they ran out, check PMH\'s notices for the end time and run again.',
+    },
+  },
+  PmhServerError: {
+    kind: 'system',
+    title: { ja: 'PMH がエラーを返しました', en: 'PMH answered with a server error' },
+    message: { ja: '手順「{step}」で PMH が HTTP {status} を返しました（{url}）。', en: 'PMH answered HTTP {status} at step "{step}" ({url}).' },
+    hint: {
+      ja: 'PMH 側の一時的な障害です。自動で再試行します。続く場合は PMH の障害情報を確認してください。',
+      en: 'A temporary failure at PMH; retried automatically. If it persists, check PMH\'s service status.',
+    },
+  },
+  PmhSessionExpired: {
+    kind: 'system',
+    title: { ja: 'PMH のセッションが切れました', en: 'The PMH session expired' },
+    message: { ja: '手順「{step}」でセッションが切れ、ログインし直しても続けられませんでした。', en: 'The session expired at step "{step}" and logging in again did not help.' },
+    hint: {
+      ja: '自動で再試行します。続く場合は、PMH のセッション有効時間と、ボットの結果待ち時間（pmh.poll_interval_seconds）を確認してください。',
+      en: 'Retried automatically. If it persists, compare PMH\'s session lifetime with pmh.poll_interval_seconds.',
+    },
+  },
+  PmhOtpNotConfigured: {
+    kind: 'critical',
+    title: { ja: 'ワンタイムパスワードの設定がありません', en: 'No one-time password secret configured' },
+    message: { ja: 'PMH がワンタイムパスワードを求めましたが、設定 pmh.totp_secret_env がありません。', en: 'PMH asked for a one-time password but pmh.totp_secret_env is not set.' },
+    hint: {
+      ja: 'PMH で二要素認証を登録したときのシークレット（Base32）を環境変数に設定し、その名前を pmh.totp_secret_env に書いてください。',
+      en: 'Put the TOTP secret (base32) registered at PMH in an environment variable and name it in pmh.totp_secret_env.',
+    },
+  },
+  PmhDuplicateUpload: {
+    kind: 'business',
+    title: { ja: '同じ内容のファイルが PMH に登録済みです', en: 'PMH already holds a file with the same content' },
+    message: { ja: '{fileName} と同じ内容のファイルが受付番号 {earlierId} で登録済みと表示されたため、登録しませんでした。', en: 'PMH says the content of {fileName} was already received as {earlierId}; not registered again.' },
+    hint: {
+      ja: '二重登録を防ぐため自動では送りません。PMH のアップロード履歴で受付番号 {earlierId} の結果を確認してください。再送が必要な場合のみ担当者が判断してください。',
+      en: 'Not sent, to avoid a double submission. Check upload {earlierId} in PMH\'s history; resend only if a person decides so.',
+    },
+  },
+  PmhCircuitOpen: {
+    kind: 'system',
+    title: { ja: 'PMH への接続を一時停止しています', en: 'PMH calls are paused (circuit breaker open)' },
+    message: { ja: 'PMH への接続が {failures} 回続けて失敗したため、{until} まで接続しません。', en: 'PMH failed {failures} times in a row; no call until {until}.' },
+    hint: {
+      ja: '回線や PMH の障害が続いている可能性があります。`pmh-bot doctor` で接続を確認してください。{until} を過ぎると自動で再開します。',
+      en: 'The line or PMH may still be down. Check with `pmh-bot doctor`. Calls resume automatically after {until}.',
     },
   },
   RunLocked: {
     kind: 'critical',
     title: { ja: '別の実行が動いています', en: 'Another run is in progress' },
-    message: { ja: '実行 {runId}（プロセス {pid}）が動作中のため開始しませんでした。', en: 'Run {runId} (process {pid}) is in progress; not started.' },
+    message: {
+      ja: '{command}（プロセス {pid}、端末 {host}、{startedAt} 開始）が動作中のため開始しませんでした。ロックファイル: {file}',
+      en: '{command} (process {pid} on {host}, started {startedAt}) is in progress; not started. Lock file: {file}',
+    },
     hint: {
-      ja: '前の実行が終わるのを待ってください。',
-      en: 'Wait for the running one to finish.',
+      ja: '前の処理が終わるのを待ってから、もう一度実行してください。同じ端末でそのプロセスが終了していれば、次の実行が自動で引き継ぎます。',
+      en: 'Wait for the running one to finish, then run again. If that process has ended on the same machine, the next run takes the lock over by itself.',
+    },
+  },
+  ResubmitNeedsConfirmation: {
+    kind: 'business',
+    title: { ja: '再送してよいか判断できません', en: 'Cannot tell whether a resubmission is safe' },
+    message: {
+      ja: '{fileName} は前回の実行で登録ボタンまで操作されましたが、PMH のアップロード履歴に見つかりません。二重登録を防ぐため送信していません。',
+      en: '{fileName} was submitted by the earlier run up to the final click, but PMH\'s upload history does not list it. Not sent, to avoid a double submission.',
+    },
+    hint: {
+      ja: 'PMH の画面でアップロード履歴を確認してください。届いていないことを確かめたら `pmh-bot replay {runId} --confirm-resubmit` で再送します。',
+      en: 'Check the upload history on the PMH screen. Once sure it did not arrive, resend with `pmh-bot replay {runId} --confirm-resubmit`.',
+    },
+  },
+  RunCrashed: {
+    kind: 'system',
+    title: { ja: '実行が途中で止まっていました', en: 'The run stopped without finishing' },
+    message: { ja: '実行 {runId}（{host} のプロセス {pid}）は終了を記録しないまま止まりました（強制終了・停電など）。', en: 'Run {runId} (process {pid} on {host}) stopped without recording its end (killed, power loss).' },
+    hint: {
+      ja: '`pmh-bot replay {runId}` で、止まったところから再開してください。PMH に届いたものは再送されません。',
+      en: 'Resume it with `pmh-bot replay {runId}`. Whatever reached PMH is not sent again.',
+    },
+  },
+  RunNotReplayable: {
+    kind: 'critical',
+    title: { ja: 'この実行は再実行できません', en: 'This run cannot be replayed' },
+    message: { ja: '実行 {runId}（状態: {status}）: {detail}', en: 'Run {runId} (status {status}): {detail}' },
+    hint: {
+      ja: '`pmh-bot show {runId}` で実行の状態を確認してください。新しいデータで実行し直す場合は `pmh-bot replay {runId} --re-extract` または `pmh-bot run` を使います。',
+      en: 'See `pmh-bot show {runId}`. To start from fresh data use `pmh-bot replay {runId} --re-extract` or `pmh-bot run`.',
     },
   },
   RunNotFound: {
@@ -274,6 +361,267 @@ export const errorCatalog = entries({
     title: { ja: '指定された実行がありません', en: 'No such run' },
     message: { ja: '実行 ID {runId} は実行台帳にありません。', en: 'Run {runId} is not in the ledger.' },
     hint: { ja: '`pmh-bot runs` で実行 ID を確認してください。', en: 'List the runs with `pmh-bot runs`.' },
+  },
+  NotifyMailFailed: {
+    kind: 'system',
+    title: { ja: '通知メールを送信できませんでした', en: 'The notification mail could not be sent' },
+    message: {
+      ja: 'メールサーバー {host}:{port} への送信に失敗しました（実行 {runId}）: {detail}',
+      en: 'Sending through the mail server {host}:{port} failed (run {runId}): {detail}',
+    },
+    hint: {
+      ja: '実行の結果には影響していません。`pmh-bot runs` で結果を確認してください。設定 notify.mail（host・port・secure・starttls・user・password_env）とメールサーバーの状態を確認してください。',
+      en: 'The run itself is unaffected; check its result with `pmh-bot runs`. Check notify.mail (host, port, secure, starttls, user, password_env) and the mail server.',
+    },
+  },
+  NotifyCommandFailed: {
+    kind: 'system',
+    title: { ja: '通知コマンドが失敗しました', en: 'The notification command failed' },
+    message: { ja: '通知コマンド {path}（実行 {runId}）: {detail}', en: 'Notification command {path} (run {runId}): {detail}' },
+    hint: {
+      ja: '実行の結果には影響していません。`pmh-bot runs` で結果を確認してください。設定 notify.command の path・args と、コマンドが標準入力の JSON を読んで終了コード 0 で終わるかを確認してください。',
+      en: 'The run itself is unaffected; check its result with `pmh-bot runs`. Check notify.command (path, args) and that the command reads the JSON on standard input and exits with 0.',
+    },
+  },
+  SourceConnectionRefused: {
+    kind: 'system',
+    title: { ja: '業務システムのデータベースが接続を拒否しました', en: 'A source database refused the connection' },
+    message: {
+      ja: 'データソース {source}（{client}）の {host}:{port} への接続が拒否されました: {detail}',
+      en: 'Source {source} ({client}) at {host}:{port} refused the connection: {detail}',
+    },
+    hint: {
+      ja: 'データベースが停止しているか、ポート番号が違います。データベースが起動しているか、設定 sources.{source}.connection の host と port を確認してください。',
+      en: 'The database is stopped or the port is wrong. Check that it is running and check host and port under sources.{source}.connection.',
+    },
+  },
+  SourceAuthFailed: {
+    kind: 'business',
+    title: { ja: '業務システムのデータベースにログインできません', en: 'A source database refused the login' },
+    message: {
+      ja: 'データソース {source}（{client}）がユーザー {user} のログインを受け付けませんでした: {detail}',
+      en: 'Source {source} ({client}) refused the login of user {user}: {detail}',
+    },
+    hint: {
+      ja: 'ユーザー名（sources.{source}.connection.user）と、password_env で指定した環境変数のパスワードを確認してください。パスワードを変更した場合は環境変数も更新してください。',
+      en: 'Check the user (sources.{source}.connection.user) and the password in the environment variable named by password_env; update it after a password change.',
+    },
+  },
+  SourceDatabaseMissing: {
+    kind: 'critical',
+    title: { ja: '接続先のデータベースがありません', en: 'The source database does not exist' },
+    message: {
+      ja: 'データソース {source}（{client}）にデータベース {database} がありません: {detail}',
+      en: 'Source {source} ({client}) has no database {database}: {detail}',
+    },
+    hint: {
+      ja: '設定 sources.{source}.connection.database のデータベース名（Oracle ではサービス名）を業務システムのベンダーに確認してください。',
+      en: 'Check sources.{source}.connection.database (the service name on Oracle) with the business system\'s vendor.',
+    },
+  },
+  SourceTimeout: {
+    kind: 'system',
+    title: { ja: '業務システムのデータベースから応答がありません', en: 'A source database does not answer' },
+    message: {
+      ja: 'データソース {source}（{client}）の {host}:{port} から {seconds} 秒以内に応答がありませんでした: {detail}',
+      en: 'Source {source} ({client}) at {host}:{port} did not answer within {seconds} s: {detail}',
+    },
+    hint: {
+      ja: 'ホスト名・ネットワーク経路・ファイアウォールを確認してください。データベースが高負荷の場合は、時間をおいてもう一度実行してください。',
+      en: 'Check the host name, the network route and the firewall. If the database is busy, try again later.',
+    },
+  },
+  QueryNotPlannable: {
+    kind: 'critical',
+    title: { ja: '抽出 SQL をデータベースが受け付けません', en: 'The database rejects an extraction query' },
+    message: {
+      ja: 'データソース {source}（{client}）が {file} を解釈できません: {detail}',
+      en: 'Source {source} ({client}) cannot plan {file}: {detail}',
+    },
+    hint: {
+      ja: 'SQL の文法と表名・列名を、データベースの種類（{client}）と業務システムの定義に合わせて修正してください。データは読み出していません。',
+      en: 'Fix the SQL syntax and the table and column names for this database ({client}). No data was read.',
+    },
+  },
+  DiskSpaceLow: {
+    kind: 'critical',
+    title: { ja: 'ディスクの空き容量が足りません', en: 'Not enough free disk space' },
+    message: {
+      ja: 'データフォルダー {path} のドライブの空き容量は {free} MB です（必要 {required} MB 以上）。',
+      en: 'The drive of the data folder {path} has {free} MB free ({required} MB needed).',
+    },
+    hint: {
+      ja: '不要なファイルを削除するか、設定 data_dir を空きのあるドライブに変更してください。古い実行フォルダー（data/runs/）の整理も有効です。',
+      en: 'Free some space, or move data_dir to a drive with room. Old run folders (data/runs/) can be cleaned up.',
+    },
+  },
+  DataDirNotWritable: {
+    kind: 'critical',
+    title: { ja: 'データフォルダーに書き込めません', en: 'The data folder is not writable' },
+    message: { ja: 'データフォルダー {path} に書き込めません: {detail}', en: 'Cannot write to the data folder {path}: {detail}' },
+    hint: {
+      ja: 'ボットを実行するアカウントに、設定 data_dir のフォルダーへの書き込み権限（変更）を付与してください。',
+      en: 'Give the account that runs the bot write access to the data_dir folder.',
+    },
+  },
+  ClockSkew: {
+    kind: 'critical',
+    title: { ja: 'この端末の時計がずれています', en: 'This machine\'s clock is off' },
+    message: {
+      ja: 'この端末の時計は PMH サーバーと {offset} 秒ずれています（+ は進み、- は遅れ。許容 ±{limit} 秒）。',
+      en: 'This machine\'s clock differs from PMH\'s server by {offset} s (+ ahead, - behind; limit ±{limit} s).',
+    },
+    hint: {
+      ja: '時刻同期（Windows の「時刻を自動的に設定する」/ w32tm、Linux の NTP）を確認してください。時計がずれると、証明書の検証やワンタイムパスワードが失敗します。',
+      en: 'Check time synchronisation (Windows: set time automatically / w32tm; Linux: NTP). A wrong clock breaks certificate checks and one-time passwords.',
+    },
+  },
+  DoctorCheckTimeout: {
+    kind: 'system',
+    title: { ja: '点検が時間内に終わりませんでした', en: 'A check did not finish in time' },
+    message: { ja: '点検「{check}」が {seconds} 秒以内に終わりませんでした。', en: 'The check "{check}" did not finish within {seconds} s.' },
+    hint: {
+      ja: '接続先が応答していない可能性があります。ネットワークと接続先の状態を確認し、もう一度 pmh-bot doctor を実行してください。',
+      en: 'Its target may not be answering. Check the network and the target, then run pmh-bot doctor again.',
+    },
+  },
+  SecretNotFound: {
+    kind: 'critical',
+    title: { ja: '必要な秘密情報が見つかりません', en: 'A required secret was not found' },
+    message: {
+      ja: '{env}（設定 {path}）がどこにもないか空です。探した場所: {searched}',
+      en: '{env} (config {path}) was not found or is empty. Looked in: {searched}',
+    },
+    hint: {
+      ja: '環境変数・秘密情報ファイル・資格情報ストアのいずれかに {env} を設定してください。pmh-bot secrets check で設定状況を確認できます。設定ファイルに直接書かないでください。',
+      en: 'Set {env} in the environment, the secrets file or the credential store. `pmh-bot secrets check` shows what is set. Never write the value in the config file.',
+    },
+  },
+  SecretsFileTooOpen: {
+    kind: 'critical',
+    title: { ja: '秘密情報ファイルを他の利用者も読める状態です', en: 'The secrets file is readable by others' },
+    message: {
+      ja: '秘密情報ファイル {file} の権限が {mode} で、所有者以外にも権限があります。安全のため起動しません。',
+      en: 'The secrets file {file} has mode {mode}: users other than its owner have access. Refusing to start.',
+    },
+    hint: {
+      ja: 'chmod 600 {file} を実行して、ボットを動かすアカウントだけが読めるようにしてから、もう一度実行してください。',
+      en: 'Run chmod 600 {file} so that only the bot’s account can read it, then run again.',
+    },
+  },
+  SecretsFileUnreadable: {
+    kind: 'critical',
+    title: { ja: '秘密情報ファイルを読み込めません', en: 'Cannot read the secrets file' },
+    message: { ja: '秘密情報ファイル {file}（設定 secrets.file）を読み込めません: {detail}', en: 'Cannot read the secrets file {file} (config secrets.file): {detail}' },
+    hint: {
+      ja: 'secrets.file のパス（設定ファイルのフォルダーからの相対パス）と、ボットを動かすアカウントがそのファイルを読めることを確認してください。',
+      en: 'Check the path in secrets.file (relative to the config file’s folder) and that the bot’s account can read the file.',
+    },
+  },
+  SecretsFileSyntax: {
+    kind: 'critical',
+    title: { ja: '秘密情報ファイルの書式が正しくありません', en: 'The secrets file is malformed' },
+    message: { ja: '秘密情報ファイル {file} の {line} 行目が「名前=値」の形式ではありません。', en: 'Line {line} of the secrets file {file} is not NAME=VALUE.' },
+    hint: {
+      ja: '各行を PMH_PASSWORD=値 のように書いてください（名前は半角英数字と _、# で始まる行はコメント）。',
+      en: 'Write each line as PMH_PASSWORD=value (names use letters, digits and _; lines starting with # are comments).',
+    },
+  },
+  CredentialStoreUnavailable: {
+    kind: 'critical',
+    title: { ja: 'OS の資格情報ストアを利用できません', en: 'The OS credential store cannot be used' },
+    message: { ja: '資格情報ストアから {env} を読み取れません: {detail}', en: 'Cannot read {env} from the credential store: {detail}' },
+    hint: {
+      ja: 'ボットを動かすアカウントで資格情報ストア（Windows 資格情報マネージャー、macOS キーチェーン、Linux のキーリング）が使えることを確認してください。使えない環境では secrets.credential_store を false にし、環境変数か秘密情報ファイルで設定してください。',
+      en: 'Check that the bot’s account can use the credential store (Windows Credential Manager, macOS Keychain, Linux keyring). Where it cannot, set secrets.credential_store to false and use the environment or the secrets file.',
+    },
+  },
+  PathNotPrivate: {
+    kind: 'critical',
+    title: { ja: '個人情報を置く場所を他の利用者も読める状態です', en: 'A folder holding personal data is readable by others' },
+    message: { ja: '{path} の権限が {mode} で、所有者以外にも権限があります。', en: '{path} has mode {mode}: users other than its owner have access.' },
+    hint: {
+      ja: 'chmod 700（フォルダー）または chmod 600（ファイル）で、ボットを動かすアカウントだけが読めるようにしてください。',
+      en: 'Run chmod 700 (folder) or chmod 600 (file) so that only the bot’s account can read it.',
+    },
+  },
+  PurgeIncomplete: {
+    kind: 'system',
+    title: { ja: '保存期間を過ぎたファイルの一部を削除できませんでした', en: 'Some expired files could not be deleted' },
+    message: { ja: '{failed} 件のファイルを削除できませんでした（最初のもの: {path}: {detail}）。', en: '{failed} files could not be deleted (first: {path}: {detail}).' },
+    hint: {
+      ja: 'ファイルが他のプログラムで開かれていないか、ボットを動かすアカウントに削除の権限があるかを確認し、もう一度 pmh-bot purge を実行してください。削除できたものは記録済みです。',
+      en: 'Check that no program holds the files open and that the bot’s account may delete them, then run pmh-bot purge again. What was deleted is recorded.',
+    },
+  },
+  ScheduledRunMissed: {
+    kind: 'system',
+    title: { ja: '定期実行が行われませんでした', en: 'A scheduled run was missed' },
+    message: {
+      ja: '{scheduledAt} に予定されていた実行が行われていません（端末の停止・スリープ、または常駐処理の停止）。',
+      en: 'The run scheduled for {scheduledAt} did not take place (machine off or asleep, or the daemon stopped).',
+    },
+    hint: {
+      ja: '設定 schedule.missed_run_policy が alert のため自動では実行していません。必要なら pmh-bot run で手動実行してください。',
+      en: 'schedule.missed_run_policy is alert, so nothing was run. Run pmh-bot run by hand if needed.',
+    },
+  },
+  ScheduleOptionInvalid: {
+    kind: 'critical',
+    title: { ja: '定期実行の指定が正しくありません', en: 'Invalid schedule option' },
+    message: { ja: '{option} の値「{value}」を使えません: {detail}', en: 'Cannot use {value} for {option}: {detail}' },
+    hint: {
+      ja: '例: --time 06:30 --days mon-fri（曜日は mon,tue,wed,thu,fri,sat,sun、範囲 mon-fri、毎日は daily）。--windows か --systemd のどちらかを指定します。',
+      en: 'For example --time 06:30 --days mon-fri (days mon,tue,wed,thu,fri,sat,sun, a range mon-fri, or daily). Give --windows or --systemd.',
+    },
+  },
+  ScheduleNotSimple: {
+    kind: 'critical',
+    title: { ja: '定期実行の時刻を設定から決められません', en: 'Cannot derive the time from the schedule' },
+    message: {
+      ja: 'schedule.cron「{cron}」は毎日・毎週決まった時刻の形ではないため、OS のスケジューラーに変換できません。',
+      en: 'schedule.cron "{cron}" is not a fixed daily or weekly time, so it cannot be turned into an OS schedule.',
+    },
+    hint: {
+      ja: '--time（例 06:30）と --days（例 mon-fri）を指定してください。',
+      en: 'Give --time (e.g. 06:30) and --days (e.g. mon-fri).',
+    },
+  },
+  PmhCertificateError: {
+    kind: 'critical',
+    title: { ja: 'PMH（またはプロキシ）のサーバー証明書を信頼できません', en: 'The certificate of PMH (or the proxy) is not trusted' },
+    message: { ja: '{url} に接続したとき、証明書が受け入れられませんでした: {detail}', en: 'The certificate was not accepted when connecting to {url}: {detail}' },
+    hint: {
+      ja: '再実行しても解決しません。ベンダー（または LGWAN の管理者）に PMH・プロキシが提示する CA 証明書（PEM 形式）を依頼し、設定 browser.ca_bundle にそのファイルを指定してください。端末の時計が正しいかも確認してください（時計がずれていると証明書が期限切れ・未発効と判定されます）。',
+      en: 'Running again will not help. Ask the vendor (or the LGWAN administrator) for the CA certificate (PEM) that PMH or the proxy presents and set browser.ca_bundle to that file. Also check the terminal\'s clock: a wrong clock makes certificates look expired or not yet valid.',
+    },
+  },
+  PmhProxyFailed: {
+    kind: 'system',
+    title: { ja: 'プロキシ経由で PMH に接続できません', en: 'Cannot reach PMH through the proxy' },
+    message: { ja: '{url} への接続でプロキシが失敗しました: {detail}', en: 'The proxy failed on the way to {url}: {detail}' },
+    hint: {
+      ja: '設定 browser.proxy（server・bypass・username）と、プロキシのパスワードを入れた環境変数（browser.proxy.password_env で指定した名前）を確認してください。プロキシが動いているか、LGWAN の管理者にも確認してください。',
+      en: 'Check browser.proxy (server, bypass, username) and the environment variable named by browser.proxy.password_env that holds the proxy password. Ask the LGWAN administrator whether the proxy is up.',
+    },
+  },
+  CaBundleInvalid: {
+    kind: 'critical',
+    title: { ja: 'CA 証明書ファイルを使えません', en: 'The CA certificate file cannot be used' },
+    message: { ja: '{path} に指定されたファイル {file} を使えません: {detail}', en: 'The file {file} named at {path} cannot be used: {detail}' },
+    hint: {
+      ja: 'PEM 形式（-----BEGIN CERTIFICATE----- で始まるテキスト）の証明書ファイルを指定してください。複数の証明書を並べて入れられます。相対パスは設定ファイルのあるフォルダーが基準です。何も処理していません。',
+      en: 'Give a PEM file (text starting with -----BEGIN CERTIFICATE-----); it may hold several certificates. Relative paths are resolved from the configuration file\'s folder. Nothing was processed.',
+    },
+  },
+  BrowserOptionInvalid: {
+    kind: 'critical',
+    title: { ja: 'ブラウザーのオプションが正しくありません', en: 'Invalid browser option' },
+    message: { ja: 'オプション {option} の値「{value}」は使えません: {detail}', en: 'Option {option} cannot take "{value}": {detail}' },
+    hint: {
+      ja: '{option} の値を直して、もう一度実行してください。何も処理していません。',
+      en: 'Fix the value of {option} and run again. Nothing was processed.',
+    },
   },
   UnexpectedFailure: {
     kind: 'system',

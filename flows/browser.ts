@@ -4,9 +4,12 @@
  * downloads are never needed.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
-import type { BrowserConfig } from '../config/schema.ts';
+import { chromium, type Browser, type BrowserContextOptions, type LaunchOptions } from 'playwright-core';
+import { configSchema, type BrowserConfig } from '../config/schema.ts';
+import { readSecret } from '../config/secrets.ts';
 import { pmhError } from '../core/errors.ts';
+import { t } from '../core/i18n.ts';
+import { readCaBundle, spkiListFlag } from './tls-trust.ts';
 
 /** Flags that keep Chromium quiet on a closed network and runnable as a service account. */
 export const CHROMIUM_ARGS = [
@@ -55,16 +58,78 @@ function playwrightChromium(): string | null {
   }
 }
 
-export async function launchBrowser(config: BrowserConfig): Promise<Browser> {
+/**
+ * How to launch: the browser chosen, the quiet flags, the LGWAN proxy (its password read
+ * from the environment and registered for scrubbing) and the public keys of
+ * browser.ca_bundle. Fails with a critical error when the bundle or a secret is missing.
+ */
+export function launchOptions(config: BrowserConfig): LaunchOptions {
   const choice = chooseBrowser(config);
   const args = [...CHROMIUM_ARGS];
   // Chromium refuses to run as root with its sandbox; RPA accounts are never root.
   if (process.getuid?.() === 0) args.push('--no-sandbox');
+  if (config.ca_bundle) args.push(spkiListFlag(readCaBundle(config.ca_bundle)));
   const options: LaunchOptions = { headless: config.headless, slowMo: config.slow_mo_ms, args, ...choice };
+  if (config.proxy) {
+    const { server, bypass, username, password_env } = config.proxy;
+    // Set at launch, the proxy and its credentials apply to every context of the browser.
+    options.proxy = {
+      server,
+      ...(bypass ? { bypass } : {}),
+      ...(username ? { username, password: password_env ? readSecret(password_env, 'browser.proxy.password_env') : '' } : {}),
+    };
+  }
+  return options;
+}
+
+/** Checks at start-up what launching would find wrong in the config (the CA bundle, the proxy password). */
+export function checkBrowserConfig(config: BrowserConfig): void {
+  if (config.ca_bundle) readCaBundle(config.ca_bundle);
+  if (config.proxy?.password_env) readSecret(config.proxy.password_env, 'browser.proxy.password_env');
+}
+
+export async function launchBrowser(config: BrowserConfig): Promise<Browser> {
+  const options = launchOptions(config);
   try {
     return await chromium.launch(options);
   } catch (error) {
     const detail = (error as Error).message.split('\n')[0] ?? String(error);
+    const choice = options.executablePath ? { executablePath: options.executablePath } : { channel: options.channel };
     throw pmhError('BrowserNotFound', { detail: `${JSON.stringify(choice)}: ${detail}` }, error);
   }
+}
+
+/** Options of every context the flow opens: Japanese locale and time, downloads, certificate errors. */
+export function contextOptions(config: BrowserConfig): BrowserContextOptions {
+  return {
+    locale: 'ja-JP',
+    timezoneId: 'Asia/Tokyo',
+    acceptDownloads: true,
+    ignoreHTTPSErrors: config.ignore_https_errors ?? false,
+  };
+}
+
+/** What an operator may change for one run on the command line (`--headed`, `--slow-mo <ms>`). */
+export interface BrowserCommandOptions {
+  headed?: boolean;
+  slowMo?: string;
+}
+
+/** The command line's browser options as config values; a bad value is a critical error. */
+export function browserOverrides(options: BrowserCommandOptions): Partial<BrowserConfig> {
+  const overrides: Partial<BrowserConfig> = {};
+  if (options.headed) overrides.headless = false;
+  if (options.slowMo !== undefined) {
+    const slowMo = configSchema.shape.browser.unwrap().shape.slow_mo_ms.safeParse(/^\d+$/.test(options.slowMo) ? Number(options.slowMo) : NaN);
+    if (!slowMo.success) {
+      throw pmhError('BrowserOptionInvalid', { option: '--slow-mo', value: options.slowMo, detail: t({ ja: '0〜5000 の整数（ミリ秒）で指定してください', en: 'give an integer from 0 to 5000 (milliseconds)' }) });
+    }
+    overrides.slow_mo_ms = slowMo.data;
+  }
+  return overrides;
+}
+
+/** The config with the command line's browser options applied over `browser:`. */
+export function withBrowserOverrides<T extends { browser: BrowserConfig }>(config: T, overrides: Partial<BrowserConfig>): T {
+  return { ...config, browser: { ...config.browser, ...overrides } };
 }

@@ -1,15 +1,24 @@
 // Everything a request handler needs, built once per simulator.
 
+import type { FaultState } from './faults.ts';
+import type { PendingLogins } from './pending-logins.ts';
 import type { PendingUploads } from './pending-uploads.ts';
 import type { SimCertificateType, SimUser } from './server.ts';
 import type { Sessions } from './sessions.ts';
+import type { StatsCounter } from './stats.ts';
 import type { SimStore } from './store.ts';
 import type { UploadQueue } from './upload-queue.ts';
 
 export interface SimContext {
   store: SimStore;
   sessions: Sessions;
+  /** Logins waiting for the one-time password. */
+  pendingLogins: PendingLogins;
   pending: PendingUploads;
+  faults: FaultState;
+  stats: StatsCounter;
+  /** Aborted when the simulator closes (ends a slow response early). */
+  shutdown: AbortSignal;
   queue: UploadQueue;
   users: readonly SimUser[];
   certificateTypes: readonly SimCertificateType[];

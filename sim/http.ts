@@ -18,9 +18,10 @@ export function parseCookies(req: IncomingMessage): Map<string, string> {
   return cookies;
 }
 
-export function cookieHeader(name: string, value: string, options: { clear?: boolean } = {}): string {
+export function cookieHeader(name: string, value: string, options: { clear?: boolean; maxAgeSeconds?: number } = {}): string {
   const base = `${name}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax`;
-  return options.clear ? `${base}; Max-Age=0` : base;
+  if (options.clear) return `${base}; Max-Age=0`;
+  return options.maxAgeSeconds === undefined ? base : `${base}; Max-Age=${options.maxAgeSeconds}`;
 }
 
 export function redirect(res: ServerResponse, location: string, cookies: string[] = []): void {
@@ -29,9 +30,17 @@ export function redirect(res: ServerResponse, location: string, cookies: string[
   res.end();
 }
 
+const htmlRewrites = new WeakMap<ServerResponse, (html: string) => string>();
+
+/** Every page later sent on `res` goes through `rewrite` first (the renameLabels fault). */
+export function rewriteHtml(res: ServerResponse, rewrite: (html: string) => string): void {
+  htmlRewrites.set(res, rewrite);
+}
+
 export function sendHtml(res: ServerResponse, status: number, html: string, cookies: string[] = []): void {
   if (cookies.length > 0) res.setHeader('Set-Cookie', cookies);
-  const body = Buffer.from(html, 'utf8');
+  const rewrite = htmlRewrites.get(res);
+  const body = Buffer.from(rewrite ? rewrite(html) : html, 'utf8');
   res.writeHead(status, {
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Length': String(body.length),
@@ -46,16 +55,21 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
   res.end(body);
 }
 
-/** Reads a small application/x-www-form-urlencoded body. */
-export async function readUrlEncoded(req: IncomingMessage, limitBytes = 64 * 1024): Promise<URLSearchParams> {
+/** Reads a small request body. */
+export async function readBody(req: IncomingMessage, limitBytes = 64 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limitBytes) throw new Error('form body too large');
+    if (size > limitBytes) throw new Error('request body too large');
     chunks.push(chunk as Buffer);
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return Buffer.concat(chunks);
+}
+
+/** Reads a small application/x-www-form-urlencoded body. */
+export async function readUrlEncoded(req: IncomingMessage, limitBytes = 64 * 1024): Promise<URLSearchParams> {
+  return new URLSearchParams((await readBody(req, limitBytes)).toString('utf8'));
 }
 
 /** Writes, waiting for the socket to drain when its buffer is full. */

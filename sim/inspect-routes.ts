@@ -4,7 +4,8 @@ import { readdir, unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { SimContext } from './context.ts';
-import { sendJson, streamJsonArray } from './http.ts';
+import { InvalidFaultsError, parseFaults } from './faults.ts';
+import { readBody, sendJson, streamJsonArray } from './http.ts';
 import type { RecordCursor, StoredUpload } from './store.ts';
 import type { UploadSummary } from './types.ts';
 
@@ -13,7 +14,11 @@ const PAGE_SIZE = 1000;
 export async function handleInspection(ctx: SimContext, req: IncomingMessage, res: ServerResponse, url: URL) {
   const method = req.method ?? 'GET';
   const path = url.pathname;
+  if (path === '/__sim/faults' && method === 'POST') return replaceFaults(ctx, req, res);
   req.resume();
+
+  if (path === '/__sim/faults' && method === 'GET') return sendJson(res, 200, ctx.faults.current());
+  if (path === '/__sim/stats' && method === 'GET') return sendJson(res, 200, ctx.stats.snapshot());
 
   if (path === '/__sim/uploads' && method === 'GET') {
     return sendJson(res, 200, ctx.store.listUploads(-1).reverse().map(summary));
@@ -37,6 +42,8 @@ export async function handleInspection(ctx: SimContext, req: IncomingMessage, re
   }
   if (path === '/__sim/reset' && method === 'POST') {
     ctx.queue.reset();
+    ctx.faults.clear();
+    ctx.stats.reset();
     ctx.pending.discardAll();
     ctx.store.reset();
     for (const name of await readdir(ctx.uploadDir)) await unlink(join(ctx.uploadDir, name)).catch(() => undefined);
@@ -45,7 +52,24 @@ export async function handleInspection(ctx: SimContext, req: IncomingMessage, re
   return sendJson(res, 404, { error: 'not found' });
 }
 
+/** POST /__sim/faults: the JSON body replaces the whole fault set ({} clears it). */
+async function replaceFaults(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let body: unknown;
+  try {
+    body = JSON.parse((await readBody(req)).toString('utf8'));
+  } catch (error) {
+    return sendJson(res, 400, { error: `invalid JSON: ${error instanceof Error ? error.message : String(error)}` });
+  }
+  try {
+    ctx.faults.replace(parseFaults(body));
+  } catch (error) {
+    if (!(error instanceof InvalidFaultsError)) throw error;
+    return sendJson(res, 400, { error: `invalid faults: ${error.message}` });
+  }
+  return sendJson(res, 200, ctx.faults.current());
+}
+
 function summary(upload: StoredUpload): UploadSummary {
-  const { seq: _seq, filePath: _filePath, ...rest } = upload;
-  return rest;
+  const { seq: _seq, refusedFileName: _refusedFileName, files, ...rest } = upload;
+  return { ...rest, files: files.map(({ path: _path, ...file }) => file) };
 }

@@ -1,10 +1,12 @@
 // Standalone start of the PMH simulator:
 //   node --import tsx sim/main.ts [--host H] [--port N] [--store FILE] [--delay MS] [--type ID=NAME]...
-// Demo user: pmh-demo, password from PMH_SIM_PASSWORD (default demo-password).
+//                                 [--faults JSON]
+// Demo user: pmh-demo, password from PMH_SIM_PASSWORD (default demo-password); with
+// PMH_SIM_TOTP_SECRET (base32) set, the user must also enter a one-time password.
 
 import { parseArgs } from 'node:util';
 import { startSimulator } from './server.ts';
-import type { SimCertificateType } from './server.ts';
+import type { SimCertificateType, SimFaults, SimUser } from './server.ts';
 
 const DEFAULT_TYPES: SimCertificateType[] = [{ id: 'DEMO01', name: '子ども医療費助成（デモ）' }];
 
@@ -31,18 +33,24 @@ async function main(): Promise<void> {
       store: { type: 'string' },
       delay: { type: 'string' },
       type: { type: 'string', multiple: true },
+      faults: { type: 'string' },
     },
   });
   const types = (values.type ?? []).map(parseType);
   const port = parseInteger('port', values.port);
   const delay = parseInteger('delay', values.delay);
+  const faults = values.faults === undefined ? undefined : (JSON.parse(values.faults) as SimFaults);
+  const user: SimUser = { userId: 'pmh-demo', password: process.env['PMH_SIM_PASSWORD'] ?? 'demo-password' };
+  const totpSecret = process.env['PMH_SIM_TOTP_SECRET'];
+  if (totpSecret) user.totpSecret = totpSecret;
   const sim = await startSimulator({
-    users: [{ userId: 'pmh-demo', password: process.env['PMH_SIM_PASSWORD'] ?? 'demo-password' }],
+    users: [user],
     certificateTypes: types.length > 0 ? types : DEFAULT_TYPES,
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(port === undefined ? {} : { port }),
     ...(values.store === undefined ? {} : { storePath: values.store }),
     ...(delay === undefined ? {} : { processingDelayMs: delay }),
+    ...(faults === undefined ? {} : { faults }),
   });
   console.log(`PMHシミュレーターを起動しました: ${sim.url}`);
   console.log(`PMH simulator listening on ${sim.url}`);

@@ -1,4 +1,4 @@
-// Reads the upload form (multipart/form-data). The file goes straight to disk while its
+// Reads the upload form (multipart/form-data). Each file goes straight to disk while its
 // SHA-256 and size are computed on the way: files can be hundreds of MB.
 
 import busboy from 'busboy';
@@ -19,13 +19,17 @@ export interface ReceivedFile {
 
 export interface UploadForm {
   fields: Map<string, string>;
-  /** Absent when the form had no file part or the user chose no file. */
-  file: ReceivedFile | null;
+  /** In the order sent; empty when the form had no file part or the user chose no file. */
+  files: ReceivedFile[];
+  /** More files were sent than MAX_FILES; the rest were not saved. */
+  tooManyFiles: boolean;
 }
+
+export const MAX_FILES = 20;
 
 export class NotMultipartError extends Error {}
 
-/** Parses the form; the file part named `fileField` is saved under `directory`. */
+/** Parses the form; the file parts named `fileField` are saved under `directory`. */
 export function readUploadForm(req: IncomingMessage, directory: string, fileField: string): Promise<UploadForm> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
@@ -33,7 +37,7 @@ export function readUploadForm(req: IncomingMessage, directory: string, fileFiel
       parser = busboy({
         headers: req.headers,
         defParamCharset: 'utf8', // browsers send the file name as raw UTF-8
-        limits: { files: 1, fields: 20, fieldSize: 4096 },
+        limits: { files: MAX_FILES, fields: 20, fieldSize: 4096 },
       });
     } catch {
       req.resume();
@@ -42,29 +46,37 @@ export function readUploadForm(req: IncomingMessage, directory: string, fileFiel
     }
 
     const fields = new Map<string, string>();
-    let saving: Promise<ReceivedFile> | null = null;
+    const saving: Promise<ReceivedFile>[] = [];
+    let tooManyFiles = false;
 
     parser.on('field', (name, value) => fields.set(name, value));
     parser.on('file', (name, stream, info) => {
       const fileName = info.filename ?? '';
-      if (name !== fileField || fileName === '' || saving) {
+      if (name !== fileField || fileName === '') {
         stream.resume();
         return;
       }
-      saving = saveFile(stream, directory, fileName);
-      saving.catch(() => undefined); // reported when awaited below
+      const file = saveFile(stream, directory, fileName);
+      file.catch(() => undefined); // reported when awaited below
+      saving.push(file);
+    });
+    parser.on('filesLimit', () => {
+      tooManyFiles = true;
     });
     parser.on('error', (error) => {
       req.unpipe(parser);
       req.resume();
+      discardSaved(saving);
       reject(error);
     });
     parser.on('close', () => {
-      if (!saving) {
-        resolve({ fields, file: null });
-        return;
-      }
-      saving.then((file) => resolve({ fields, file }), reject);
+      Promise.all(saving).then(
+        (files) => resolve({ fields, files, tooManyFiles }),
+        (error: unknown) => {
+          discardSaved(saving);
+          reject(error);
+        },
+      );
     });
     req.pipe(parser);
   });
@@ -88,6 +100,11 @@ async function saveFile(source: NodeJS.ReadableStream, directory: string, fileNa
     throw error;
   }
   return { fileName: baseName(fileName), path, bytes, sha256: hash.digest('hex') };
+}
+
+/** Deletes the files of a form that failed part-way. */
+function discardSaved(saving: readonly Promise<ReceivedFile>[]): void {
+  for (const file of saving) file.then((f) => unlink(f.path)).catch(() => undefined);
 }
 
 /** Some browsers send a full client path as the file name. */

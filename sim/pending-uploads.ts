@@ -6,13 +6,18 @@ import { randomBytes } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import type { UploadMode } from './types.ts';
 
+export interface PendingFile {
+  fileName: string;
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
 export interface PendingUpload {
   token: string;
   sessionId: string;
-  fileName: string;
-  filePath: string;
-  bytes: number;
-  sha256: string;
+  /** One or more, in the order they were sent. */
+  files: PendingFile[];
   certificateTypeId: string;
   mode: UploadMode;
 }
@@ -33,7 +38,7 @@ export class PendingUploads {
     return pending?.sessionId === sessionId ? pending : undefined;
   }
 
-  /** Removes it from the list without deleting its file (the file now belongs to an upload). */
+  /** Removes it from the list without deleting its files (they now belong to an upload). */
   take(token: string, sessionId: string): PendingUpload | undefined {
     const pending = this.get(token, sessionId);
     if (pending) this.byToken.delete(token);
@@ -52,6 +57,6 @@ export class PendingUploads {
 
   private discard(pending: PendingUpload): void {
     this.byToken.delete(pending.token);
-    unlink(pending.filePath).catch(() => undefined);
+    for (const file of pending.files) unlink(file.path).catch(() => undefined);
   }
 }

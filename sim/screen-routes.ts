@@ -1,4 +1,5 @@
-// The screen: login, menu, upload, confirmation, history and error list.
+// The screen: login (with a one-time password for users who have one), menu, upload,
+// confirmation, history and error list.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { rename, unlink } from 'node:fs/promises';
@@ -8,14 +9,21 @@ import type { SimContext } from './context.ts';
 import { certificateTypeLabel } from './context.ts';
 import { sendErrorsCsv } from './errors-csv.ts';
 import { cookieHeader, parseCookies, readUrlEncoded, redirect, sendHtml } from './http.ts';
-import { NotMultipartError, readUploadForm } from './multipart.ts';
+import { MAX_FILES, NotMultipartError, readUploadForm } from './multipart.ts';
 import type { UploadForm } from './multipart.ts';
-import { confirmPage, errorsPage, historyPage, loginPage, menuPage, messagePage, uploadPage } from './pages.ts';
+import { confirmPage, errorsPage, historyPage, loginPage, menuPage, messagePage, otpPage, uploadPage } from './pages.ts';
+import { PENDING_LOGIN_COOKIE, PENDING_LOGIN_SECONDS } from './pending-logins.ts';
+import type { PendingFile } from './pending-uploads.ts';
 import type { Session } from './sessions.ts';
 import { SESSION_COOKIE } from './sessions.ts';
+import { verifyTotp } from './totp.ts';
 import type { UploadMode } from './types.ts';
 
 const FLASH_COOKIE = 'PMHFLASH';
+const FLASH_TEXT: Record<string, string> = {
+  logout: 'ログアウトしました。',
+  expired: 'セッションの有効期限が切れました。再度ログインしてください。',
+};
 const HISTORY_LIMIT = 100;
 const ERRORS_SHOWN = 1000;
 
@@ -29,15 +37,27 @@ export async function handleScreen(ctx: SimContext, req: IncomingMessage, res: S
     if (method === 'GET') return showLogin(res, cookies);
     if (method === 'POST') return login(ctx, req, res, session);
   }
+  if (path === '/login/otp') {
+    if (method === 'GET') return showOtp(ctx, req, res, cookies);
+    if (method === 'POST') return checkOtp(ctx, req, res, cookies, session);
+  }
   if (path === '/logout' && method === 'POST') return logout(ctx, req, res, session);
   if (!session) {
     req.resume();
     return redirect(res, '/login');
   }
+  if (ctx.faults.takeSessionExpiry(path)) {
+    req.resume();
+    endSession(ctx, session);
+    return redirect(res, '/login', [
+      cookieHeader(SESSION_COOKIE, '', { clear: true }),
+      cookieHeader(FLASH_COOKIE, 'expired'),
+    ]);
+  }
   if (path === '/' && method === 'GET') return redirect(res, '/menu');
   if (path === '/menu' && method === 'GET') return sendHtml(res, 200, menuPage(session.userId));
   if (path === '/upload') {
-    if (method === 'GET') return sendHtml(res, 200, uploadPage(session.userId, ctx.certificateTypes));
+    if (method === 'GET') return sendHtml(res, 200, uploadPage(session.userId, ctx.certificateTypes, uploadFormState(ctx)));
     if (method === 'POST') return postUpload(ctx, req, res, session);
   }
   const confirm = /^\/upload\/confirm\/([0-9a-f]+)$/.exec(path);
@@ -64,8 +84,9 @@ function notFound(res: ServerResponse, session: Session): void {
 }
 
 function showLogin(res: ServerResponse, cookies: Map<string, string>): void {
-  if (cookies.get(FLASH_COOKIE) === 'logout') {
-    sendHtml(res, 200, loginPage({ status: 'ログアウトしました。' }), [cookieHeader(FLASH_COOKIE, '', { clear: true })]);
+  const flash = FLASH_TEXT[cookies.get(FLASH_COOKIE) ?? ''];
+  if (flash) {
+    sendHtml(res, 200, loginPage({ status: flash }), [cookieHeader(FLASH_COOKIE, '', { clear: true })]);
     return;
   }
   sendHtml(res, 200, loginPage());
@@ -77,12 +98,50 @@ async function login(ctx: SimContext, req: IncomingMessage, res: ServerResponse,
   const password = form.get('password') ?? '';
   const user = ctx.users.find((u) => u.userId === userId && sameSecret(u.password, password));
   if (!user) {
+    ctx.stats.count('failedLogins');
     sendHtml(res, 401, loginPage({ alert: 'ユーザーIDまたはパスワードが正しくありません。', userId }));
     return;
   }
+  if (user.totpSecret !== undefined) {
+    const token = ctx.pendingLogins.create(user.userId);
+    redirect(res, '/login/otp', [cookieHeader(PENDING_LOGIN_COOKIE, token, { maxAgeSeconds: PENDING_LOGIN_SECONDS })]);
+    return;
+  }
+  startSession(ctx, res, user.userId, previous);
+}
+
+function startSession(ctx: SimContext, res: ServerResponse, userId: string, previous: Session | undefined, cookies: string[] = []) {
   if (previous) endSession(ctx, previous);
-  const session = ctx.sessions.create(user.userId);
-  redirect(res, '/menu', [cookieHeader(SESSION_COOKIE, session.id)]);
+  const session = ctx.sessions.create(userId);
+  ctx.stats.count('logins');
+  redirect(res, '/menu', [...cookies, cookieHeader(SESSION_COOKIE, session.id)]);
+}
+
+function showOtp(ctx: SimContext, req: IncomingMessage, res: ServerResponse, cookies: Map<string, string>): void {
+  req.resume();
+  if (!ctx.pendingLogins.userOf(cookies.get(PENDING_LOGIN_COOKIE))) return redirect(res, '/login');
+  sendHtml(res, 200, otpPage());
+}
+
+async function checkOtp(
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  cookies: Map<string, string>,
+  previous: Session | undefined,
+) {
+  const form = await readUrlEncoded(req);
+  const token = cookies.get(PENDING_LOGIN_COOKIE);
+  const userId = ctx.pendingLogins.userOf(token);
+  const user = ctx.users.find((u) => u.userId === userId);
+  if (token === undefined || !user?.totpSecret) return redirect(res, '/login');
+  if (!verifyTotp(user.totpSecret, (form.get('otp') ?? '').trim())) {
+    ctx.stats.count('otpFailures');
+    sendHtml(res, 401, otpPage({ alert: 'ワンタイムパスワードが正しくありません。' }));
+    return;
+  }
+  ctx.pendingLogins.finish(token);
+  startSession(ctx, res, user.userId, previous, [cookieHeader(PENDING_LOGIN_COOKIE, '', { clear: true })]);
 }
 
 function sameSecret(expected: string, given: string): boolean {
@@ -105,7 +164,12 @@ function endSession(ctx: SimContext, session: Session): void {
   ctx.sessions.destroy(session.id);
 }
 
+function uploadFormState(ctx: SimContext) {
+  return { modalConfirm: ctx.faults.confirmStyle() === 'modal' };
+}
+
 async function postUpload(ctx: SimContext, req: IncomingMessage, res: ServerResponse, session: Session) {
+  ctx.stats.count('uploadPosts');
   let form: UploadForm;
   try {
     form = await readUploadForm(req, ctx.pendingDir, 'file');
@@ -114,7 +178,10 @@ async function postUpload(ctx: SimContext, req: IncomingMessage, res: ServerResp
     sendHtml(
       res,
       400,
-      uploadPage(session.userId, ctx.certificateTypes, { alerts: ['フォームの送信形式が正しくありません。'] }),
+      uploadPage(session.userId, ctx.certificateTypes, {
+        ...uploadFormState(ctx),
+        alerts: ['フォームの送信形式が正しくありません。'],
+      }),
     );
     return;
   }
@@ -125,19 +192,23 @@ async function postUpload(ctx: SimContext, req: IncomingMessage, res: ServerResp
   else if (!ctx.certificateTypes.some((t) => t.id === certificateTypeId)) alerts.push('選択された受給者証種別は登録されていません。');
   if (mode === '') alerts.push('連携区分（差分連携または全件連携）を選択してください。');
   else if (!isUploadMode(mode)) alerts.push('連携区分の値が正しくありません。');
-  if (!form.file) alerts.push('アップロードファイルを選択してください。');
+  if (form.files.length === 0) alerts.push('アップロードファイルを選択してください。');
+  if (form.tooManyFiles) alerts.push(`一度にアップロードできるファイルは${MAX_FILES}件までです。`);
 
-  if (alerts.length > 0 || !form.file || !isUploadMode(mode)) {
-    if (form.file) await unlink(form.file.path).catch(() => undefined);
-    sendHtml(res, 400, uploadPage(session.userId, ctx.certificateTypes, { alerts, certificateTypeId, mode }));
+  if (alerts.length > 0 || !isUploadMode(mode)) {
+    await Promise.all(form.files.map((file) => unlink(file.path).catch(() => undefined)));
+    const state = { ...uploadFormState(ctx), alerts, certificateTypeId, mode };
+    sendHtml(res, 400, uploadPage(session.userId, ctx.certificateTypes, state));
     return;
+  }
+  if (ctx.faults.confirmStyle() === 'modal' && form.fields.get('confirmed') === '1') {
+    ctx.pending.discardSession(session.id);
+    const id = await register(ctx, session, { files: form.files, certificateTypeId, mode });
+    return redirect(res, `/history?registered=${encodeURIComponent(id)}`);
   }
   const pending = ctx.pending.add({
     sessionId: session.id,
-    fileName: form.file.fileName,
-    filePath: form.file.path,
-    bytes: form.file.bytes,
-    sha256: form.file.sha256,
+    files: form.files,
     certificateTypeId,
     mode,
   });
@@ -163,27 +234,47 @@ function confirmationGone(res: ServerResponse, session: Session): void {
 function showConfirm(ctx: SimContext, res: ServerResponse, session: Session, token: string): void {
   const pending = ctx.pending.get(token, session.id);
   if (!pending) return confirmationGone(res, session);
-  sendHtml(res, 200, confirmPage(session.userId, pending, certificateTypeLabel(ctx, pending.certificateTypeId)));
+  const duplicateOf = ctx.faults.warnsOfDuplicates()
+    ? ctx.store.findUploadWithContent(pending.certificateTypeId, pending.files.map((f) => f.sha256))
+    : undefined;
+  const html = confirmPage(session.userId, pending, certificateTypeLabel(ctx, pending.certificateTypeId), {
+    ...(duplicateOf ? { duplicateOf } : {}),
+    nativeConfirm: ctx.faults.confirmStyle() === 'native',
+  });
+  sendHtml(res, 200, html);
 }
 
 async function registerUpload(ctx: SimContext, req: IncomingMessage, res: ServerResponse, session: Session, token: string) {
   req.resume();
   const pending = ctx.pending.take(token, session.id);
   if (!pending) return confirmationGone(res, session);
-  const filePath = join(ctx.uploadDir, `${randomBytes(12).toString('hex')}.csv`);
-  await rename(pending.filePath, filePath);
-  const upload = ctx.store.createUpload({
-    fileName: pending.fileName,
-    sha256: pending.sha256,
-    bytes: pending.bytes,
-    certificateTypeId: pending.certificateTypeId,
-    mode: pending.mode,
-    filePath,
+  const id = await register(ctx, session, pending);
+  redirect(res, `/history?registered=${encodeURIComponent(id)}`);
+}
+
+/** Makes the files one upload (one 受付番号) and queues it; returns the 受付番号. */
+async function register(
+  ctx: SimContext,
+  session: Session,
+  upload: { files: readonly PendingFile[]; certificateTypeId: string; mode: UploadMode },
+): Promise<string> {
+  const files = [];
+  for (const file of upload.files) {
+    const path = join(ctx.uploadDir, `${randomBytes(12).toString('hex')}.csv`);
+    await rename(file.path, path);
+    files.push({ fileName: file.fileName, sha256: file.sha256, bytes: file.bytes, path });
+  }
+  const stored = ctx.store.createUpload({
+    files,
+    certificateTypeId: upload.certificateTypeId,
+    mode: upload.mode,
     uploadedBy: session.userId,
     receivedAt: new Date().toISOString(),
   });
-  ctx.queue.enqueue(upload.id);
-  redirect(res, `/history?registered=${encodeURIComponent(upload.id)}`);
+  ctx.stats.count('registrations');
+  ctx.faults.planUpload(stored.id);
+  ctx.queue.enqueue(stored.id);
+  return stored.id;
 }
 
 function showHistory(ctx: SimContext, res: ServerResponse, session: Session, url: URL): void {

@@ -9,18 +9,26 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimContext } from './context.ts';
+import { FaultState, parseFaults } from './faults.ts';
+import type { SimFaults } from './faults.ts';
 import { sendHtml } from './http.ts';
 import { handleInspection } from './inspect-routes.ts';
-import { messagePage } from './pages.ts';
+import { systemErrorPage } from './pages.ts';
+import { PendingLogins } from './pending-logins.ts';
 import { PendingUploads } from './pending-uploads.ts';
+import { answeredByFault } from './response-faults.ts';
 import { handleScreen } from './screen-routes.ts';
 import { Sessions } from './sessions.ts';
+import { StatsCounter } from './stats.ts';
 import { SimStore } from './store.ts';
+import { base32Decode } from './totp.ts';
 import { UploadQueue } from './upload-queue.ts';
 
 export interface SimUser {
   userId: string;
   password: string;
+  /** Base32 (RFC 4648, no padding): the user must also enter a TOTP code (RFC 6238, SHA-1, 30 s, 6 digits). */
+  totpSecret?: string;
 }
 
 export interface SimCertificateType {
@@ -37,6 +45,8 @@ export interface SimOptions {
   storePath?: string;
   /** How long an upload stays 受付済 before 処理中, and the least time 処理中 lasts. */
   processingDelayMs?: number;
+  /** Fault modes in force from the start (POST /__sim/faults replaces them). */
+  faults?: SimFaults;
 }
 
 export interface Simulator {
@@ -44,9 +54,16 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
-export type { UploadMode, UploadStatus, UploadSummary, RowError } from './types.ts';
+export type { UploadFile, UploadMode, UploadStatus, UploadSummary, RowError } from './types.ts';
+export type { ConfirmStyle, ExpiryPoint, SimFaults } from './faults.ts';
+export type { SimStats } from './stats.ts';
 
 export async function startSimulator(opts: SimOptions): Promise<Simulator> {
+  for (const user of opts.users) {
+    if (user.totpSecret !== undefined) base32Decode(user.totpSecret); // a bad secret fails at start-up
+  }
+  const faults = new FaultState();
+  faults.replace(parseFaults(opts.faults ?? {}));
   const host = opts.host ?? '127.0.0.1';
   const storePath = opts.storePath ?? ':memory:';
   const inMemory = storePath === ':memory:';
@@ -60,11 +77,16 @@ export async function startSimulator(opts: SimOptions): Promise<Simulator> {
   await mkdir(uploadDir, { recursive: true });
 
   const store = new SimStore(storePath);
-  const queue = new UploadQueue(store, opts.processingDelayMs ?? 800);
+  const queue = new UploadQueue(store, opts.processingDelayMs ?? 800, faults);
+  const shutdown = new AbortController();
   const ctx: SimContext = {
     store,
     sessions: new Sessions(),
+    pendingLogins: new PendingLogins(),
     pending: new PendingUploads(),
+    faults,
+    stats: new StatsCounter(),
+    shutdown: shutdown.signal,
     queue,
     users: [...opts.users],
     certificateTypes: [...opts.certificateTypes],
@@ -93,6 +115,7 @@ export async function startSimulator(opts: SimOptions): Promise<Simulator> {
     url,
     close() {
       closing ??= (async () => {
+        shutdown.abort();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await stopped;
@@ -110,12 +133,16 @@ export async function startSimulator(opts: SimOptions): Promise<Simulator> {
 async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith('/__sim/')) await handleInspection(ctx, req, res, url);
-    else await handleScreen(ctx, req, res, url);
+    if (url.pathname.startsWith('/__sim/')) {
+      await handleInspection(ctx, req, res, url);
+      return;
+    }
+    ctx.stats.request(url.pathname);
+    if (!(await answeredByFault(ctx, req, res, url))) await handleScreen(ctx, req, res, url);
   } catch (error) {
     console.error('[pmh-sim] request failed:', error);
     if (!res.headersSent) {
-      sendHtml(res, 500, messagePage('システムエラー', 'システムエラーが発生しました。しばらくしてからもう一度お試しください。'));
+      sendHtml(res, 500, systemErrorPage());
     } else {
       res.destroy();
     }

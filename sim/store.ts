@@ -4,21 +4,25 @@
 // await (the connection is shared with the background processing).
 
 import Database from 'better-sqlite3';
-import type { AcceptedRecord, RecordKey, RowError, UploadMode, UploadStatus, UploadSummary } from './types.ts';
+import type { AcceptedRecord, RecordKey, RowError, UploadFile, UploadMode, UploadStatus, UploadSummary } from './types.ts';
 import { UPLOAD_STATUS } from './types.ts';
+
+export interface StoredFile extends UploadFile {
+  /** Where the file waits for processing; null once the upload is finished. */
+  path: string | null;
+}
 
 export interface StoredUpload extends UploadSummary {
   seq: number;
-  filePath: string | null;
+  files: StoredFile[];
+  /** The file that made the upload refused as a whole, when one file did. */
+  refusedFileName: string | null;
 }
 
 export interface NewUpload {
-  fileName: string;
-  sha256: string;
-  bytes: number;
+  files: (UploadFile & { path: string })[];
   certificateTypeId: string;
   mode: UploadMode;
-  filePath: string;
   uploadedBy: string;
   receivedAt: string;
 }
@@ -30,6 +34,7 @@ export interface UploadOutcome {
   accepted: number | null;
   rejected: number | null;
   refusalReason: string | null;
+  refusedFileName: string | null;
 }
 
 export interface JsonPage<Cursor> {
@@ -65,8 +70,20 @@ CREATE TABLE IF NOT EXISTS uploads (
   rejected INTEGER,
   refusal_reason TEXT,
   file_path TEXT,
-  uploaded_by TEXT NOT NULL
+  uploaded_by TEXT NOT NULL,
+  refused_file_name TEXT
 );
+CREATE TABLE IF NOT EXISTS upload_files (
+  upload_seq INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  file_name TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  file_path TEXT,
+  PRIMARY KEY (upload_seq, position)
+);
+CREATE INDEX IF NOT EXISTS upload_files_by_hash ON upload_files (sha256);
+-- line: the row's position in the whole upload (see rowPosition), not a line of one file.
 CREATE TABLE IF NOT EXISTS upload_rows (
   upload_seq INTEGER NOT NULL,
   line INTEGER NOT NULL,
@@ -82,13 +99,15 @@ CREATE TABLE IF NOT EXISTS upload_errors (
   line INTEGER NOT NULL,
   history_key TEXT NOT NULL,
   column_name TEXT NOT NULL,
-  message TEXT NOT NULL
+  message TEXT NOT NULL,
+  file_name TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS upload_errors_by_upload ON upload_errors (upload_seq);
 CREATE TABLE IF NOT EXISTS upload_keys (
   upload_seq INTEGER NOT NULL,
   key TEXT NOT NULL,
   line INTEGER NOT NULL,
+  file_index INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (upload_seq, key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS records (
@@ -118,10 +137,19 @@ interface UploadRow {
   rejected: number | null;
   refusal_reason: string | null;
   file_path: string | null;
+  refused_file_name: string | null;
+}
+
+interface FileRow {
+  file_name: string;
+  sha256: string;
+  bytes: number;
+  file_path: string | null;
 }
 
 interface ErrorRow {
   rowid: number;
+  file_name: string;
   line: number;
   history_key: string;
   column_name: string;
@@ -129,15 +157,35 @@ interface ErrorRow {
 }
 
 const UPLOAD_COLUMNS = `seq, id, file_name, sha256, bytes, certificate_type_id, mode, status, received_at,
-  processing_at, finished_at, total, accepted, rejected, refusal_reason, file_path`;
+  processing_at, finished_at, total, accepted, rejected, refusal_reason, file_path, refused_file_name`;
 
-function toUpload(row: UploadRow): StoredUpload {
+/** Columns added after the first release, for store files created before them. */
+const ADDED_COLUMNS: [table: string, column: string, definition: string][] = [
+  ['uploads', 'refused_file_name', 'TEXT'],
+  ['upload_errors', 'file_name', "TEXT NOT NULL DEFAULT ''"],
+  ['upload_keys', 'file_index', 'INTEGER NOT NULL DEFAULT 0'],
+];
+
+/** Rows of later files of an upload sort after every line of earlier files. */
+const FILE_SPAN = 2 ** 32;
+
+export function rowPosition(fileIndex: number, line: number): number {
+  return fileIndex * FILE_SPAN + line;
+}
+
+function toUpload(row: UploadRow, fileRows: FileRow[]): StoredUpload {
+  // Uploads stored before upload_files existed have their only file on the uploads row.
+  const files: StoredFile[] =
+    fileRows.length > 0
+      ? fileRows.map((f) => ({ fileName: f.file_name, sha256: f.sha256, bytes: f.bytes, path: f.file_path }))
+      : [{ fileName: row.file_name, sha256: row.sha256, bytes: row.bytes, path: row.file_path }];
   return {
     seq: row.seq,
     id: row.id,
     fileName: row.file_name,
     sha256: row.sha256,
     bytes: row.bytes,
+    files,
     certificateTypeId: row.certificate_type_id,
     mode: row.mode,
     status: row.status,
@@ -148,7 +196,7 @@ function toUpload(row: UploadRow): StoredUpload {
     accepted: row.accepted,
     rejected: row.rejected,
     refusalReason: row.refusal_reason,
-    filePath: row.file_path,
+    refusedFileName: row.refused_file_name,
   };
 }
 
@@ -167,6 +215,20 @@ export class SimStore {
       this.db.pragma('synchronous = NORMAL');
     }
     this.db.exec(SCHEMA);
+    this.addMissingColumns();
+  }
+
+  private addMissingColumns(): void {
+    for (const [table, column, definition] of ADDED_COLUMNS) {
+      const columns = this.db.pragma(`table_info(${table})`) as { name: string }[];
+      if (columns.some((c) => c.name === column)) continue;
+      this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+      if (table === 'upload_errors') {
+        this.db.exec(
+          `UPDATE upload_errors SET file_name = (SELECT file_name FROM uploads WHERE uploads.seq = upload_errors.upload_seq)`,
+        );
+      }
+    }
   }
 
   close(): void {
@@ -179,45 +241,71 @@ export class SimStore {
   }
 
   createUpload(upload: NewUpload): StoredUpload {
+    const [first] = upload.files;
+    if (!first) throw new Error('an upload needs at least one file');
     return this.transaction(() => {
       const insert = this.sql(
-        `INSERT INTO uploads (file_name, sha256, bytes, certificate_type_id, mode, status, received_at, file_path,
-           uploaded_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO uploads (file_name, sha256, bytes, certificate_type_id, mode, status, received_at, uploaded_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const { lastInsertRowid } = insert.run(
-        upload.fileName,
-        upload.sha256,
-        upload.bytes,
+        first.fileName,
+        first.sha256,
+        first.bytes,
         upload.certificateTypeId,
         upload.mode,
         UPLOAD_STATUS.received,
         upload.receivedAt,
-        upload.filePath,
         upload.uploadedBy,
       );
       const seq = Number(lastInsertRowid);
       this.sql('UPDATE uploads SET id = ? WHERE seq = ?').run(formatUploadId(seq), seq);
+      const insertFile = this.sql(
+        'INSERT INTO upload_files (upload_seq, position, file_name, sha256, bytes, file_path) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      upload.files.forEach((file, position) => {
+        insertFile.run(seq, position, file.fileName, file.sha256, file.bytes, file.path);
+      });
       const row = this.sql(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE seq = ?`).get(seq) as UploadRow;
-      return toUpload(row);
+      return this.hydrate(row);
     });
   }
 
   getUpload(id: string): StoredUpload | undefined {
     const row = this.sql(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = ?`).get(id) as UploadRow | undefined;
-    return row ? toUpload(row) : undefined;
+    return row ? this.hydrate(row) : undefined;
   }
 
   /** Newest first; a negative limit lists all. */
   listUploads(limit: number): StoredUpload[] {
     const select = this.sql(`SELECT ${UPLOAD_COLUMNS} FROM uploads ORDER BY seq DESC LIMIT ?`);
-    return (select.all(limit) as UploadRow[]).map(toUpload);
+    return (select.all(limit) as UploadRow[]).map((row) => this.hydrate(row));
   }
 
   /** Uploads a previous run left 受付済 or 処理中, oldest first. */
   listUnfinishedUploads(): StoredUpload[] {
     const select = this.sql(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE status IN (?, ?) ORDER BY seq`);
-    return (select.all(UPLOAD_STATUS.received, UPLOAD_STATUS.processing) as UploadRow[]).map(toUpload);
+    return (select.all(UPLOAD_STATUS.received, UPLOAD_STATUS.processing) as UploadRow[]).map((row) => this.hydrate(row));
+  }
+
+  /** The newest upload of the type that holds a file with one of these SHA-256 values. */
+  findUploadWithContent(certificateTypeId: string, sha256s: readonly string[]): string | undefined {
+    const select = this.sql(
+      `SELECT u.id FROM uploads u
+       WHERE u.certificate_type_id = ? AND (
+         EXISTS (SELECT 1 FROM upload_files f WHERE f.upload_seq = u.seq AND f.sha256 IN (SELECT value FROM json_each(?)))
+         OR (NOT EXISTS (SELECT 1 FROM upload_files f WHERE f.upload_seq = u.seq)
+             AND u.sha256 IN (SELECT value FROM json_each(?))))
+       ORDER BY u.seq DESC LIMIT 1`,
+    );
+    const hashes = JSON.stringify(sha256s);
+    const row = select.get(certificateTypeId, hashes, hashes) as { id: string } | undefined;
+    return row?.id;
+  }
+
+  private hydrate(row: UploadRow): StoredUpload {
+    const select = this.sql('SELECT file_name, sha256, bytes, file_path FROM upload_files WHERE upload_seq = ? ORDER BY position');
+    return toUpload(row, select.all(row.seq) as FileRow[]);
   }
 
   markReceived(seq: number): void {
@@ -231,7 +319,7 @@ export class SimStore {
   finishUpload(seq: number, outcome: UploadOutcome): void {
     const update = this.sql(
       `UPDATE uploads SET status = ?, finished_at = ?, total = ?, accepted = ?, rejected = ?, refusal_reason = ?,
-         file_path = NULL
+         refused_file_name = ?, file_path = NULL
        WHERE seq = ?`,
     );
     update.run(
@@ -241,8 +329,10 @@ export class SimStore {
       outcome.accepted,
       outcome.rejected,
       outcome.refusalReason,
+      outcome.refusedFileName,
       seq,
     );
+    this.sql('UPDATE upload_files SET file_path = NULL WHERE upload_seq = ?').run(seq);
   }
 
   /** Forgets what an interrupted or refused processing of an upload wrote. */
@@ -255,17 +345,17 @@ export class SimStore {
   }
 
   /**
-   * Remembers that `key` occurs on `line` of the upload. Returns null the first time, or the
-   * line of the first occurrence when the key was already seen in this file.
+   * Remembers that `key` occurs on `line` of file `fileIndex` of the upload. Returns null the
+   * first time, or where it first occurred when the key was already seen in this upload.
    */
-  claimKey(seq: number, key: RecordKey, line: number): number | null {
+  claimKey(seq: number, key: RecordKey, fileIndex: number, line: number): { fileIndex: number; line: number } | null {
     const text = JSON.stringify([key.certificateTypeId, key.myNumber, key.historyKey]);
-    const insert = this.sql('INSERT OR IGNORE INTO upload_keys (upload_seq, key, line) VALUES (?, ?, ?)');
-    if (insert.run(seq, text, line).changes === 1) return null;
-    const first = this.sql('SELECT line FROM upload_keys WHERE upload_seq = ? AND key = ?').get(seq, text) as
-      | { line: number }
+    const insert = this.sql('INSERT OR IGNORE INTO upload_keys (upload_seq, key, line, file_index) VALUES (?, ?, ?, ?)');
+    if (insert.run(seq, text, line, fileIndex).changes === 1) return null;
+    const first = this.sql('SELECT line, file_index FROM upload_keys WHERE upload_seq = ? AND key = ?').get(seq, text) as
+      | { line: number; file_index: number }
       | undefined;
-    return first?.line ?? line;
+    return first ? { fileIndex: first.file_index, line: first.line } : { fileIndex, line };
   }
 
   recordExists(key: RecordKey): boolean {
@@ -275,19 +365,20 @@ export class SimStore {
     return select.get(key.certificateTypeId, key.myNumber, key.historyKey) !== undefined;
   }
 
-  insertAcceptedRow(seq: number, line: number, key: RecordKey, isDeleted: boolean, record: AcceptedRecord): void {
+  /** `position` orders the row within the whole upload (see rowPosition). */
+  insertAcceptedRow(seq: number, position: number, key: RecordKey, isDeleted: boolean, record: AcceptedRecord): void {
     const insert = this.sql(
       `INSERT INTO upload_rows (upload_seq, line, certificate_type_id, my_number, history_key, is_deleted, data)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
-    insert.run(seq, line, key.certificateTypeId, key.myNumber, key.historyKey, isDeleted ? 1 : 0, JSON.stringify(record));
+    insert.run(seq, position, key.certificateTypeId, key.myNumber, key.historyKey, isDeleted ? 1 : 0, JSON.stringify(record));
   }
 
   insertError(seq: number, error: RowError): void {
     const insert = this.sql(
-      'INSERT INTO upload_errors (upload_seq, line, history_key, column_name, message) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO upload_errors (upload_seq, file_name, line, history_key, column_name, message) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    insert.run(seq, error.line, error.historyKey, error.column, error.message);
+    insert.run(seq, error.fileName, error.line, error.historyKey, error.column, error.message);
   }
 
   /** Makes an upload's accepted rows the current records, all at once. */
@@ -322,18 +413,24 @@ export class SimStore {
   /** Error rows in file order; `after` is the cursor returned by the previous page (0 at first). */
   errorsPage(seq: number, after: number, limit: number): ErrorPage {
     const select = this.sql(
-      `SELECT rowid, line, history_key, column_name, message FROM upload_errors
+      `SELECT rowid, file_name, line, history_key, column_name, message FROM upload_errors
        WHERE upload_seq = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
     );
     const rows = select.all(seq, after, limit) as ErrorRow[];
     const last = rows.at(-1);
     return {
-      items: rows.map((r) => ({ line: r.line, historyKey: r.history_key, column: r.column_name, message: r.message })),
+      items: rows.map((r) => ({
+        fileName: r.file_name,
+        line: r.line,
+        historyKey: r.history_key,
+        column: r.column_name,
+        message: r.message,
+      })),
       next: rows.length === limit && last ? last.rowid : null,
     };
   }
 
-  /** Accepted rows (JSON text) in file order; `after` is a line number (0 at first). */
+  /** Accepted rows (JSON text) in upload order; `after` is a row position (0 at first). */
   acceptedRowsPage(seq: number, after: number, limit: number): JsonPage<number> {
     const select = this.sql(
       'SELECT line, data FROM upload_rows WHERE upload_seq = ? AND line > ? ORDER BY line LIMIT ?',
@@ -365,7 +462,7 @@ export class SimStore {
   /** Empties every table and restarts the 受付番号 sequence. */
   reset(): void {
     this.transaction(() => {
-      for (const table of ['uploads', 'upload_rows', 'upload_errors', 'upload_keys', 'records']) {
+      for (const table of ['uploads', 'upload_files', 'upload_rows', 'upload_errors', 'upload_keys', 'records']) {
         this.sql(`DELETE FROM ${table}`).run();
       }
       this.sql(`DELETE FROM sqlite_sequence WHERE name = 'uploads'`).run();

@@ -12,11 +12,20 @@ export const UPLOAD_STATUS = {
 
 export type UploadStatus = (typeof UPLOAD_STATUS)[keyof typeof UPLOAD_STATUS];
 
-export interface UploadSummary {
-  id: string;
+/** One file of an upload; an upload holds one or more files, processed in order. */
+export interface UploadFile {
   fileName: string;
   sha256: string;
   bytes: number;
+}
+
+export interface UploadSummary {
+  id: string;
+  /** fileName, sha256 and bytes describe the first file; `files` lists them all. */
+  fileName: string;
+  sha256: string;
+  bytes: number;
+  files: UploadFile[];
   certificateTypeId: string;
   mode: UploadMode;
   status: UploadStatus;
@@ -30,6 +39,9 @@ export interface UploadSummary {
 }
 
 export interface RowError {
+  /** The file of the upload the row is in. */
+  fileName: string;
+  /** The line within that file. */
   line: number;
   historyKey: string;
   column: string;

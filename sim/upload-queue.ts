@@ -1,10 +1,12 @@
 // Moves registered uploads through 受付済 -> 処理中 -> 完了 / 完了（エラーあり） / エラー, one
 // upload at a time, with the delays the real screen shows so the bot must poll for the result.
+// The fault plan fixed at registration may keep an upload 処理中, refuse it, or reject rows.
 
 import { unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkUploadFile } from './process-upload.ts';
-import type { ProcessingResult } from './process-upload.ts';
+import type { FaultState } from './faults.ts';
+import { checkUploadFiles } from './process-upload.ts';
+import type { ExtraRejection, FileToCheck, ProcessingResult } from './process-upload.ts';
 import type { SimStore, StoredUpload, UploadOutcome } from './store.ts';
 import { UPLOAD_STATUS } from './types.ts';
 
@@ -18,6 +20,7 @@ export class UploadQueue {
   constructor(
     private readonly store: SimStore,
     private readonly delayMs: number,
+    private readonly faults: FaultState,
   ) {}
 
   /** Re-queues what a previous run left unfinished, from scratch. */
@@ -59,9 +62,10 @@ export class UploadQueue {
         console.error(`[pmh-sim] processing ${id} failed:`, error);
         const upload = this.store.getUpload(id);
         if (upload) {
-          this.finish(upload, upload.filePath, {
+          this.finish(upload, {
             kind: 'refused',
             reason: 'ファイルを読み込めませんでした。もう一度アップロードしてください。',
+            fileName: null,
           });
         }
       }
@@ -77,22 +81,47 @@ export class UploadQueue {
 
     const startedAt = Date.now();
     this.store.markProcessing(upload.seq, new Date(startedAt).toISOString());
-    const result: ProcessingResult = upload.filePath
-      ? await checkUploadFile(this.store, upload, upload.filePath, stale)
-      : { kind: 'refused', reason: 'アップロードされたファイルが見つかりません。もう一度アップロードしてください。' };
+    const plan = this.faults.planOf(id);
+    if (plan?.neverFinish) return; // stays 処理中 until a reset or a restart
+    const result = plan?.refusalReason
+      ? { kind: 'refused' as const, reason: plan.refusalReason, fileName: null }
+      : await this.check(upload, stale, plan?.rejectRow ?? null);
     if (result.kind === 'stopped' || stale()) return;
 
     await sleep(Math.max(0, startedAt + this.delayMs - Date.now()), undefined, { signal });
     if (stale()) return;
-    this.finish(upload, upload.filePath, result);
+    this.finish(upload, result);
   }
 
-  private finish(upload: StoredUpload, filePath: string | null, result: ProcessingResult): void {
+  private async check(upload: StoredUpload, stale: () => boolean, extraRejection: ExtraRejection | null): Promise<ProcessingResult> {
+    const files: FileToCheck[] = [];
+    for (const file of upload.files) {
+      if (file.path === null) {
+        return {
+          kind: 'refused',
+          reason: 'アップロードされたファイルが見つかりません。もう一度アップロードしてください。',
+          fileName: null,
+        };
+      }
+      files.push({ fileName: file.fileName, path: file.path });
+    }
+    return checkUploadFiles(this.store, upload, files, stale, extraRejection);
+  }
+
+  private finish(upload: StoredUpload, result: ProcessingResult): void {
     if (result.kind === 'stopped') return;
     const finishedAt = new Date().toISOString();
     const outcome: UploadOutcome =
       result.kind === 'refused'
-        ? { status: UPLOAD_STATUS.refused, finishedAt, total: null, accepted: null, rejected: null, refusalReason: result.reason }
+        ? {
+            status: UPLOAD_STATUS.refused,
+            finishedAt,
+            total: null,
+            accepted: null,
+            rejected: null,
+            refusalReason: result.reason,
+            refusedFileName: result.fileName,
+          }
         : {
             status: result.rejected > 0 ? UPLOAD_STATUS.doneWithErrors : UPLOAD_STATUS.done,
             finishedAt,
@@ -100,12 +129,14 @@ export class UploadQueue {
             accepted: result.accepted,
             rejected: result.rejected,
             refusalReason: null,
+            refusedFileName: null,
           };
     this.store.transaction(() => {
       if (result.kind === 'refused') this.store.discardUploadWork(upload.seq);
       else this.store.applyUpload(upload);
       this.store.finishUpload(upload.seq, outcome);
     });
-    if (filePath) unlink(filePath).catch(() => undefined);
+    this.faults.forgetPlan(upload.id);
+    for (const file of upload.files) if (file.path) unlink(file.path).catch(() => undefined);
   }
 }

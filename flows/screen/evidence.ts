@@ -1,13 +1,14 @@
 /**
  * Evidence of what the screen showed: a screenshot for each step under a stable,
- * numbered name, and on failure the page's HTML beside it.
+ * numbered name, on failure the page's HTML beside it, and the Playwright trace of a failed
+ * attempt (see upload-flow.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 
 export interface EvidenceFile {
-  kind: 'screenshot' | 'html' | 'error_list';
+  kind: 'screenshot' | 'html' | 'error_list' | 'trace';
   path: string;
 }
 
@@ -23,8 +24,12 @@ export class Evidence {
     return join(this.dir, `${String(this.seq).padStart(2, '0')}-${safe}${suffix}`);
   }
 
+  async ensureDir(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+  }
+
   async screenshot(page: Page, step: string): Promise<string> {
-    await mkdir(this.dir, { recursive: true });
+    await this.ensureDir();
     const path = this.nextName(step, '.png');
     await page.screenshot({ path, fullPage: true });
     this.files.push({ kind: 'screenshot', path });
@@ -33,7 +38,7 @@ export class Evidence {
 
   /** Best effort: a failing page may already be gone. */
   async failure(page: Page, step: string): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await this.ensureDir();
     try {
       const shot = this.nextName(`${step}-failed`, '.png');
       await page.screenshot({ path: shot, fullPage: true, timeout: 10_000 });

@@ -1,254 +1,149 @@
 /**
- * Delivering files through the PMH municipal screen: log in, upload each file, confirm,
- * wait until PMH has processed it, read the counts, keep the error list, log out.
- * The flow knows nothing of SQL or of the record layout: it moves files and reads results.
- * It does not retry: a failure is classified and handed up to the one layer that retries.
+ * Delivering files through the PMH municipal screen, unattended: log in, upload each
+ * batch, confirm, wait until PMH has processed it, read the counts, keep the error list,
+ * log out. The flow knows nothing of SQL or of the record layout: it moves files and
+ * reads results.
+ *
+ * This is the one layer that retries. A system failure (network, 5xx, maintenance,
+ * timeout, browser crash) ends the attempt; the next attempt starts from a fresh browser
+ * context after an exponential backoff, and resumes where the last one stopped: an upload
+ * PMH acknowledged is never uploaded again (its result is awaited), and an upload that
+ * may have reached PMH (the failure came after the final click) is looked up in PMH's
+ * history before anything is sent. Business and critical failures are never retried.
  */
 import { basename, join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import type { BrowserConfig } from '../../config/schema.ts';
-import { pmhError, type PmhBotError } from '../../core/errors.ts';
+import { asPmhBotError, pmhError, type PmhBotError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
-import { launchBrowser } from '../browser.ts';
-import { classifyScreenFailure } from './classify.ts';
+import { contextOptions, launchBrowser } from '../browser.ts';
+import { backoffDelay, isRetryable, type CircuitBreaker, type RetryPolicy } from '../retry.ts';
 import type { Evidence } from './evidence.ts';
 import type { ScreenProfile } from './profile.ts';
+import {
+  ScreenSession,
+  type ScreenAccount,
+  type ScreenTimings,
+  type StepListener,
+  type UploadBatch,
+  type UploadOutcome,
+} from './screen-session.ts';
 
-export interface ScreenAccount {
-  baseUrl: string;
-  userId: string;
-  password: string;
-}
-
-export interface ScreenTimings {
-  pollIntervalMs: number;
-  resultTimeoutMs: number;
-  actionTimeoutMs: number;
-}
-
-export interface UploadFile {
-  path: string;
-  certificateTypeId: string;
-  mode: 'full' | 'diff';
-}
-
-export interface UploadOutcome {
-  certificateTypeId: string;
-  fileName: string;
-  /** PMH's 受付番号 */
-  uploadId: string;
-  status: string;
-  /** PMH refused the file as a whole. */
-  refused: boolean;
-  total: number | null;
-  accepted: number | null;
-  rejected: number | null;
-  /** PMH's error list, downloaded, when it has one. */
-  errorListPath: string | null;
-  resultScreenshot: string;
-}
-
-export interface StepListener {
-  started(step: string): void;
-  succeeded(step: string, detail?: Record<string, unknown>): void;
-  failed(step: string, error: PmhBotError): void;
-}
+export type { ScreenAccount, ScreenTimings, StepListener, UploadBatch, UploadOutcome } from './screen-session.ts';
 
 export interface ScreenDeliveryOptions {
+  runId: string;
   account: ScreenAccount;
   timings: ScreenTimings;
   browser: BrowserConfig;
   profile: ScreenProfile;
-  files: UploadFile[];
-  /** Where screenshots, HTML and error lists go; the caller reads it even after a failure. */
+  batches: UploadBatch[];
+  /** Uploads already acknowledged by PMH (a replay): batch index → PMH upload ID. Only their results are awaited. */
+  known?: Map<number, string>;
+  /**
+   * Batches an earlier run may have submitted without reading PMH's acknowledgement (a
+   * replay): batch index → what to do when PMH's history does not list them. 'upload'
+   * sends them; 'stop' refuses (the operator must confirm a resubmission).
+   */
+  lookUpFirst?: Map<number, 'upload' | 'stop'>;
+  retry: RetryPolicy;
+  breaker?: CircuitBreaker;
+  /** Keep the Playwright trace of a successful attempt too (a failed attempt's is always kept). */
+  keepTrace: boolean;
+  /** Where screenshots, HTML, traces and error lists go; the caller reads it even after a failure. */
   evidence: Evidence;
   log: Logger;
   steps: StepListener;
-  /** Called the moment PMH acknowledges a file, before its result is known. */
-  onRegistered?: (file: UploadFile, uploadId: string) => void;
-  /** Called with each file's result as soon as it is read, before the next file is uploaded. */
-  onOutcome?: (file: UploadFile, outcome: UploadOutcome) => Promise<void> | void;
+  /** Called just before the final click that registers a batch: from then on it may exist at PMH. */
+  onSubmitting?: (batch: UploadBatch) => void;
+  /** Called the moment PMH acknowledges a batch (or it is found in PMH's history), before its result is known. */
+  onRegistered?: (batch: UploadBatch, uploadId: string) => void;
+  /** Called with each batch's result as soon as it is read, before the next batch is uploaded. */
+  onOutcome?: (batch: UploadBatch, outcome: UploadOutcome) => Promise<void> | void;
+  /** Called before waiting to retry. */
+  onRetry?: (attempt: number, error: PmhBotError, delayMs: number) => void;
 }
 
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function exact(text: string): RegExp {
-  return new RegExp(`^\\s*${escapeRegExp(text)}\\s*$`);
-}
-
-class ScreenSession {
-  constructor(
-    private readonly page: Page,
-    private readonly options: ScreenDeliveryOptions,
-    private readonly evidence: Evidence,
-  ) {}
-
-  private get profile(): ScreenProfile {
-    return this.options.profile;
-  }
-
-  private url(path: string): string {
-    return new URL(path, this.options.account.baseUrl).toString();
-  }
-
-  /** Runs one step: records it, keeps evidence on failure, classifies what went wrong. */
-  async step<T>(name: string, body: () => Promise<T>): Promise<T> {
-    this.options.steps.started(name);
-    try {
-      const result = await body();
-      this.options.steps.succeeded(name);
-      return result;
-    } catch (error) {
-      const classified = classifyScreenFailure(error, name, this.options.account.baseUrl);
-      await this.evidence.failure(this.page, name);
-      this.options.steps.failed(name, classified);
-      throw classified;
-    }
-  }
-
-  async open(path: string): Promise<void> {
-    const response = await this.page.goto(this.url(path), { waitUntil: 'domcontentloaded' });
-    if (response && response.status() >= 500) {
-      throw pmhError('PmhUnreachable', { url: this.url(path), detail: `HTTP ${response.status()}` });
-    }
-  }
-
-  async login(): Promise<void> {
-    const { login } = this.profile;
-    await this.open(this.profile.paths.login);
-    await this.page.getByLabel(login.userIdLabel, { exact: true }).fill(this.options.account.userId);
-    await this.page.getByLabel(login.passwordLabel, { exact: true }).fill(this.options.account.password);
-    await this.page.getByRole('button', { name: login.submitButton, exact: true }).click();
-    const welcomed = this.page.getByRole('heading', { name: login.successHeading, exact: true });
-    const refused = this.page.getByRole('alert');
-    await welcomed.or(refused).first().waitFor();
-    if (await refused.isVisible()) {
-      const said = (await refused.innerText()).trim();
-      await this.evidence.screenshot(this.page, 'login-refused');
-      throw pmhError('LoginFailed', { detail: said });
-    }
-    await this.evidence.screenshot(this.page, 'login');
-  }
-
-  async upload(file: UploadFile): Promise<string> {
-    const { upload, confirm, registered } = this.profile;
-    await this.open(this.profile.paths.upload);
-    await this.page.getByLabel(upload.certificateTypeLabel, { exact: true }).selectOption(file.certificateTypeId);
-    await this.page.getByRole('radio', { name: upload.modeLabels[file.mode], exact: true }).check();
-    await this.page.getByLabel(upload.fileLabel, { exact: true }).setInputFiles(file.path);
-    await this.evidence.screenshot(this.page, `upload-${file.certificateTypeId}`);
-    await this.page.getByRole('button', { name: upload.nextButton, exact: true }).click();
-
-    await this.page.getByRole('heading', { name: confirm.heading, exact: true }).waitFor();
-    await this.evidence.screenshot(this.page, `confirm-${file.certificateTypeId}`);
-    await this.page.getByRole('button', { name: confirm.submitButton, exact: true }).click();
-
-    const pattern = new RegExp(registered.pattern);
-    const acknowledgement = this.page.getByText(pattern).first();
-    await acknowledgement.waitFor();
-    const uploadId = pattern.exec(await acknowledgement.innerText())?.[1];
-    if (!uploadId) throw pmhError('ScreenChanged', { step: 'upload', element: registered.pattern, detail: 'no upload ID' });
-    await this.evidence.screenshot(this.page, `registered-${file.certificateTypeId}`);
-    return uploadId;
-  }
-
-  /** Reads the history row of one upload: column name → cell text. */
-  private async historyRow(uploadId: string): Promise<Record<string, string> | null> {
-    const table = this.page.getByRole('table', { name: this.profile.history.tableCaption });
-    const headers = (await table.getByRole('columnheader').allInnerTexts()).map((h) => h.trim());
-    const row = table.getByRole('row').filter({ has: this.page.getByRole('cell', { name: uploadId, exact: true }) });
-    if ((await row.count()) === 0) return null;
-    const cells = (await row.first().getByRole('cell').allInnerTexts()).map((c) => c.trim());
-    return Object.fromEntries(headers.map((header, i) => [header, cells[i] ?? '']));
-  }
-
-  async awaitResult(file: UploadFile, uploadId: string): Promise<UploadOutcome> {
-    const { history } = this.profile;
-    const deadline = Date.now() + this.options.timings.resultTimeoutMs;
-    let status = '';
-    await this.open(this.profile.paths.history);
-    for (;;) {
-      const row = await this.historyRow(uploadId);
-      status = row?.[history.columns.status] ?? '';
-      const done = history.doneStatuses.includes(status);
-      const refused = history.refusedStatuses.includes(status);
-      if (row && (done || refused)) {
-        const count = (column: string): number | null => {
-          const text = (row[column] ?? '').replace(/[,件\s]/g, '');
-          return /^\d+$/.test(text) ? Number(text) : null;
-        };
-        const resultScreenshot = await this.evidence.screenshot(this.page, `result-${file.certificateTypeId}`);
-        const outcome: UploadOutcome = {
-          certificateTypeId: file.certificateTypeId,
-          fileName: basename(file.path),
-          uploadId,
-          status,
-          refused,
-          total: count(history.columns.total),
-          accepted: count(history.columns.accepted),
-          rejected: count(history.columns.rejected),
-          errorListPath: null,
-          resultScreenshot,
-        };
-        if (refused || (outcome.rejected ?? 0) > 0) outcome.errorListPath = await this.downloadErrorList(uploadId);
-        return outcome;
-      }
-      if (Date.now() + this.options.timings.pollIntervalMs > deadline) {
-        await this.evidence.screenshot(this.page, `result-timeout-${file.certificateTypeId}`);
-        throw pmhError('ResultTimeout', {
-          uploadId,
-          seconds: Math.round(this.options.timings.resultTimeoutMs / 1000),
-          status: status || '?',
-        });
-      }
-      await this.page.waitForTimeout(this.options.timings.pollIntervalMs);
-      await this.page.getByRole('link', { name: history.refreshLink, exact: true }).click();
-      await this.page.waitForLoadState('domcontentloaded');
-    }
-  }
-
-  private async downloadErrorList(uploadId: string): Promise<string | null> {
-    const table = this.page.getByRole('table', { name: this.profile.history.tableCaption });
-    const row = table.getByRole('row').filter({ has: this.page.getByRole('cell', { name: uploadId, exact: true }) });
-    await row.getByRole('link', { name: this.profile.history.errorListLink, exact: true }).click();
-    await this.evidence.screenshot(this.page, `errors-${uploadId}`);
-    const link = this.page.getByRole('link', { name: this.profile.errors.downloadLink, exact: true });
-    if ((await link.count()) === 0) return null;
-    const [download] = await Promise.all([this.page.waitForEvent('download'), link.click()]);
-    const path = join(this.evidence.dir, `pmh-errors-${uploadId.replace(/[^A-Za-z0-9_-]/g, '_')}.csv`);
-    await download.saveAs(path);
-    this.evidence.track('error_list', path);
-    return path;
-  }
-
-  async logout(): Promise<void> {
-    await this.page.getByRole('button', { name: this.profile.logoutButton, exact: true }).first().click();
-    await this.page.getByLabel(this.profile.login.userIdLabel, { exact: true }).waitFor();
-  }
+interface BatchState {
+  batch: UploadBatch;
+  uploadId: string | null;
+  /** The final click was made without an acknowledgement being read: look in the history first. */
+  maybeRegistered: boolean;
+  /** What to do when the history does not list a batch that may have been submitted. */
+  ifNotInHistory: 'upload' | 'stop';
+  /** Epoch ms after which waiting for the result stops; absolute across attempts. */
+  deadline: number | null;
+  outcome: UploadOutcome | null;
 }
 
 export async function deliverViaScreen(options: ScreenDeliveryOptions): Promise<UploadOutcome[]> {
-  const { evidence } = options;
-  let browser: Browser | undefined;
+  const states: BatchState[] = options.batches.map((batch, i) => {
+    const known = options.known?.get(i) ?? null;
+    const lookUp = options.lookUpFirst?.get(i);
+    return {
+      batch,
+      uploadId: known,
+      maybeRegistered: lookUp !== undefined,
+      ifNotInHistory: lookUp ?? 'upload',
+      deadline: known ? Date.now() + options.timings.resultTimeoutMs : null,
+      outcome: null,
+    };
+  });
+  let browser: Browser | null = null;
   try {
-    browser = await launchBrowser(options.browser);
-    const context = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo', acceptDownloads: true });
-    context.setDefaultTimeout(options.timings.actionTimeoutMs);
-    const page = await context.newPage();
-    const session = new ScreenSession(page, options, evidence);
-    const outcomes: UploadOutcome[] = [];
+    for (let attempt = 1; ; attempt += 1) {
+      options.breaker?.assertClosed();
+      try {
+        browser ??= await launchBrowser(options.browser);
+        await runAttempt(browser, attempt, states, options);
+        options.breaker?.recordSuccess();
+        return states.map((state) => state.outcome!);
+      } catch (error) {
+        const failure = asPmhBotError(error);
+        if (!isRetryable(failure)) throw failure;
+        const breaker = options.breaker?.recordFailure();
+        if (attempt >= options.retry.maxAttempts || breaker?.openedAt) {
+          options.log.error({ attempt, code: failure.code, breakerOpen: !!breaker?.openedAt }, 'delivery failed: no more attempts');
+          throw failure;
+        }
+        if (browser && !browser.isConnected()) {
+          await browser.close().catch(() => undefined);
+          browser = null;
+        }
+        const delayMs = backoffDelay(options.retry, attempt);
+        options.log.warn({ attempt, code: failure.code, delayMs }, 'delivery attempt failed: retrying with a fresh browser context');
+        options.onRetry?.(attempt, failure, delayMs);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  } finally {
+    await browser?.close().catch(() => undefined);
+  }
+}
 
+async function runAttempt(browser: Browser, attempt: number, states: BatchState[], options: ScreenDeliveryOptions): Promise<void> {
+  const context = await browser.newContext(contextOptions(options.browser));
+  context.setDefaultTimeout(options.timings.actionTimeoutMs);
+  await context.tracing.start({ screenshots: true, snapshots: true });
+  let succeeded = false;
+  try {
+    const page = await context.newPage();
+    const session = new ScreenSession(page, options);
     await session.step('login', () => session.login());
-    for (const file of options.files) {
-      const uploadId = await session.step(`upload:${file.certificateTypeId}`, () => session.upload(file));
-      options.log.info({ uploadId, certificateTypeId: file.certificateTypeId, file: basename(file.path) }, 'PMH acknowledged the upload');
-      options.onRegistered?.(file, uploadId);
-      const outcome = await session.step(`result:${file.certificateTypeId}`, () => session.awaitResult(file, uploadId));
-      outcomes.push(outcome);
-      await options.onOutcome?.(file, outcome);
+    for (const state of states) {
+      if (state.outcome) continue;
+      const type = state.batch.certificateTypeId;
+      if (!state.uploadId) {
+        state.uploadId = await session.step(`upload:${type}`, () => uploadOnce(session, state, options));
+        state.maybeRegistered = false;
+        state.deadline = Date.now() + options.timings.resultTimeoutMs;
+        options.log.info({ uploadId: state.uploadId, certificateTypeId: type, files: state.batch.paths.map((p) => basename(p)) }, 'PMH acknowledged the upload');
+        options.onRegistered?.(state.batch, state.uploadId);
+      }
+      const uploadId = state.uploadId;
+      const deadline = state.deadline!;
+      state.outcome = await session.step(`result:${type}`, () => session.awaitResult(state.batch, uploadId, deadline));
+      await options.onOutcome?.(state.batch, state.outcome);
     }
     try {
       await session.step('logout', () => session.logout());
@@ -256,8 +151,45 @@ export async function deliverViaScreen(options: ScreenDeliveryOptions): Promise<
       // Everything was delivered; a failed logout only leaves a session to expire.
       options.log.warn({ err: error }, 'logout failed after delivery');
     }
-    return outcomes;
+    succeeded = true;
   } finally {
-    await browser?.close().catch(() => undefined);
+    await saveTrace(context, attempt, succeeded, options);
+    await context.close().catch(() => undefined);
+  }
+}
+
+/** Uploads a batch unless the history shows that an earlier, unacknowledged try reached PMH. */
+async function uploadOnce(session: ScreenSession, state: BatchState, options: ScreenDeliveryOptions): Promise<string> {
+  const { log } = options;
+  if (state.maybeRegistered) {
+    const fileName = basename(state.batch.paths[0]!);
+    const found = await session.findInHistory(fileName);
+    if (found) {
+      log.warn({ uploadId: found.uploadId, file: fileName }, 'the earlier try had reached PMH: not uploading again');
+      return found.uploadId;
+    }
+    if (state.ifNotInHistory === 'stop') throw pmhError('ResubmitNeedsConfirmation', { fileName, runId: options.runId });
+    log.info({ file: fileName }, 'not in PMH\'s history: the earlier try did not reach PMH');
+  }
+  return session.upload(state.batch, () => {
+    state.maybeRegistered = true;
+    state.ifNotInHistory = 'upload';
+    options.onSubmitting?.(state.batch);
+  });
+}
+
+async function saveTrace(context: BrowserContext, attempt: number, succeeded: boolean, options: ScreenDeliveryOptions): Promise<void> {
+  try {
+    if (succeeded && !options.keepTrace) {
+      await context.tracing.stop();
+      return;
+    }
+    const path = join(options.evidence.dir, `trace-attempt-${attempt}${succeeded ? '' : '-failed'}.zip`);
+    await options.evidence.ensureDir();
+    await context.tracing.stop({ path });
+    options.evidence.track('trace', path);
+  } catch (error) {
+    // The browser may have crashed with the context: the failure itself is reported.
+    options.log.warn({ err: error }, 'could not save the Playwright trace');
   }
 }

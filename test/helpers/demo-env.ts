@@ -24,12 +24,19 @@ export interface DemoEnv {
   close(): Promise<void>;
 }
 
-export async function startDemoEnv(options: { recipients?: number; processingDelayMs?: number } = {}): Promise<DemoEnv> {
+export interface DemoEnvOptions {
+  recipients?: number;
+  processingDelayMs?: number;
+  /** The simulator asks this user for a one-time password (base32 secret). */
+  totpSecret?: string;
+}
+
+export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'pmh-bot-test-'));
   const data = generateDemoData({ dir: join(dir, 'sources'), recipients: options.recipients ?? 2000, baseDate: BASE_DATE });
   const example = loadConfig(EXAMPLE_CONFIG).config;
   const simulator = await startSimulator({
-    users: [{ userId: example.pmh.user_id, password: TEST_PASSWORD }],
+    users: [{ userId: example.pmh.user_id, password: TEST_PASSWORD, ...(options.totpSecret ? { totpSecret: options.totpSecret } : {}) }],
     certificateTypes: example.programs.map((p) => ({ id: p.certificate_type_id, name: p.certificate_name })),
     storePath: join(dir, 'sim.sqlite'),
     processingDelayMs: options.processingDelayMs ?? 100,

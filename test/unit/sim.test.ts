@@ -222,6 +222,7 @@ async function getJson<T>(base: string, path: string): Promise<T> {
 }
 
 interface ErrorRow {
+  fileName: string;
   line: number;
   historyKey: string;
   column: string;
@@ -403,9 +404,9 @@ describe('PMH simulator', () => {
     assert.deepEqual([...bytes.slice(0, 3)], [0xef, 0xbb, 0xbf]);
     const text = new TextDecoder().decode(bytes);
     const lines = text.split('\r\n');
-    assert.equal(lines[0], '行番号,履歴キー,項目,エラー内容');
+    assert.equal(lines[0], 'ファイル名,行番号,履歴キー,項目,エラー内容');
     assert.equal(lines.length, 6); // header, 4 errors, and the empty string after the last CRLF
-    assert.match(lines[1] ?? '', /^5,H5,myNumber,/);
+    assert.match(lines[1] ?? '', /^受給者_差分\.csv,5,H5,myNumber,/);
 
     const history = await client.page('/history');
     assert.match(history.html, /<caption>アップロード履歴<\/caption>/);
@@ -497,7 +498,7 @@ describe('PMH simulator', () => {
     assert.deepEqual([diffDone.total, diffDone.accepted, diffDone.rejected], [4, 3, 1]);
     const diffErrors = await getJson<ErrorRow[]>(base, `/__sim/uploads/${diff}/errors`);
     assert.deepEqual(diffErrors, [
-      { line: 5, historyKey: 'H9', column: 'isDeleted', message: '削除対象の履歴が存在しません。' },
+      { fileName: 'recipients.csv', line: 5, historyKey: 'H9', column: 'isDeleted', message: '削除対象の履歴が存在しません。' },
     ]);
     const afterDiff = await records(base, KODOMO);
     assert.deepEqual(historyKeysOf(afterDiff), ['H1', 'H3', 'H4']);

@@ -1,0 +1,117 @@
+/**
+ * Doctor checks of the way to PMH: the browser starts, and PMH's login page opens IN that
+ * browser (so its proxy and certificate settings are what is tested) and shows the login
+ * form. The browser is started once and shared by both checks.
+ */
+import type { Browser } from 'playwright-core';
+import type { BotConfig } from '../config/schema.ts';
+import { pmhError } from '../core/errors.ts';
+import { t } from '../core/i18n.ts';
+import { contextOptions, launchBrowser } from '../flows/browser.ts';
+import { classifyNavigationStatus, classifyScreenFailure } from '../flows/screen/classify.ts';
+import { loadScreenProfile } from '../flows/screen/profile.ts';
+import { screenProfileOf } from './run.ts';
+import type { CheckOutcome, CheckSpec } from './doctor-check.ts';
+
+export interface LoginTarget {
+  url: string;
+  userIdLabel: string;
+}
+
+/**
+ * Where PMH's login page is and how its user-id field is labelled, from the screen
+ * profile a run uses (pmh.screen_profile, or the bundled one), unless a path is given.
+ */
+export function loginTarget(config: BotConfig, profilePath?: string): LoginTarget {
+  const profile = profilePath ? loadScreenProfile(profilePath) : screenProfileOf(config);
+  return { url: new URL(profile.paths.login, config.pmh.url).toString(), userIdLabel: profile.login.user_id_label };
+}
+
+function detailOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n')[0] ?? message).slice(0, 300);
+}
+
+/** Without a browser, plain HTTP still tells whether PMH answers at all. */
+async function checkOverHttp(url: string): Promise<CheckOutcome> {
+  let status: number;
+  try {
+    const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(15_000) });
+    status = response.status;
+    await response.body?.cancel().catch(() => undefined);
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause ?? error;
+    throw classifyScreenFailure(new Error(`${detailOf(cause)} (${detailOf(error)})`), 'login', url);
+  }
+  if (status >= 500) throw pmhError('PmhUnreachable', { url, detail: `HTTP ${status}` });
+  return {
+    status: 'warn',
+    detail: t({ ja: 'ブラウザーが起動しないため画面は確認していません（HTTP {status} で応答あり）', en: 'screen not checked: the browser does not start (HTTP {status} answered)' }, { status }),
+  };
+}
+
+async function checkLoginPage(browser: Browser, config: BotConfig, target: LoginTarget): Promise<CheckOutcome> {
+  const actionSeconds = config.pmh.action_timeout_seconds;
+  // The flow's own context options: certificate handling is tested as a run would meet it.
+  const context = await browser.newContext(contextOptions(config.browser));
+  try {
+    context.setDefaultTimeout(actionSeconds * 1000);
+    context.setDefaultNavigationTimeout(actionSeconds * 1000);
+    const page = await context.newPage();
+    const response = await page.goto(target.url, { waitUntil: 'domcontentloaded' });
+    const byProxy = response ? classifyNavigationStatus(response.status(), target.url) : null;
+    if (byProxy) throw byProxy;
+    if (response && response.status() >= 500) throw pmhError('PmhUnreachable', { url: target.url, detail: `HTTP ${response.status()}` });
+    await page.getByLabel(target.userIdLabel, { exact: true }).waitFor();
+    return { status: 'ok', detail: t({ ja: '{url}（「{label}」の入力欄を確認）', en: '{url} (field "{label}" found)' }, { url: target.url, label: target.userIdLabel }) };
+  } catch (error) {
+    throw classifyScreenFailure(error, 'login', target.url);
+  } finally {
+    await context.close().catch(() => undefined);
+  }
+}
+
+export interface PmhChecks {
+  checks: CheckSpec[];
+  /** Closes the browser the checks started, whenever it finishes starting. */
+  close(): Promise<void>;
+}
+
+export function pmhChecks(config: BotConfig, profilePath?: string): PmhChecks {
+  let launching: Promise<Browser> | undefined;
+  const browser = (): Promise<Browser> => (launching ??= launchBrowser(config.browser));
+  const actionSeconds = config.pmh.action_timeout_seconds;
+  return {
+    checks: [
+      {
+        id: 'browser',
+        label: { ja: 'ブラウザーの起動', en: 'browser starts' },
+        seconds: 90,
+        run: async () => {
+          const started = await browser();
+          return { status: 'ok', detail: `${started.browserType().name()} ${started.version()}` };
+        },
+      },
+      {
+        id: 'pmh',
+        label: { ja: 'PMH ログイン画面', en: 'PMH login page' },
+        seconds: 90 + 2 * actionSeconds,
+        run: async () => {
+          const target = loginTarget(config, profilePath);
+          let started: Browser;
+          try {
+            started = await browser();
+          } catch {
+            // The browser check reports why; here PMH is still asked over plain HTTP.
+            return checkOverHttp(target.url);
+          }
+          return checkLoginPage(started, config, target);
+        },
+      },
+    ],
+    async close() {
+      const started = await launching?.catch(() => undefined);
+      await started?.close().catch(() => undefined);
+    },
+  };
+}

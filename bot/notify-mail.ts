@@ -1,0 +1,111 @@
+/**
+ * The notification mail: a plain-text Japanese summary of a run sent through the
+ * municipality's SMTP server (usually one inside LGWAN). The report is named, not attached:
+ * the mail leaves the terminal, the report stays on it.
+ */
+import { createTransport } from 'nodemailer';
+import { readSecret } from '../config/secrets.ts';
+import { asPmhBotError, pmhError } from '../core/errors.ts';
+import { scrubText } from '../core/log.ts';
+import type { NotifyMailConfig, NotifyResult } from './notify.ts';
+import { COUNT_TEXT, formatCount, say } from './report-text.ts';
+import type { RunNotice } from './run-notice.ts';
+
+/** [PMH連携] 失敗: みなと市 2026-04-01 (run 20260401-101500-ab12) */
+export function mailSubject(notice: RunNotice): string {
+  const date = notice.baseDate ?? notice.startedAtLocal.slice(0, 10);
+  return `[PMH連携] ${notice.statusLabel}: ${notice.municipality.name} ${date} (run ${notice.runId})`;
+}
+
+export function mailBody(notice: RunNotice): string {
+  const lines: string[] = [
+    'PMH 連携（医療費助成 受給者情報のアップロード）の実行結果をお知らせします。',
+    '',
+    `結果: ${notice.statusLabel}`,
+    `自治体: ${notice.municipality.name}（${notice.municipality.code}）`,
+    `実行 ID: ${notice.runId}`,
+    `契機: ${notice.triggerLabel}`,
+    `基準日: ${notice.baseDate ?? '-'}`,
+    `連携区分: ${notice.modeLabel}`,
+    `開始: ${notice.startedAtLocal}（日本時間）`,
+    `終了: ${notice.endedAtLocal ?? '-'}（日本時間）`,
+    `所要時間: ${notice.duration}`,
+    '',
+    '件数:',
+    ...COUNT_TEXT.map(({ key, label }) => `  ${say(label, 'ja')}: ${formatCount(notice.counts[key])}`),
+  ];
+  if (notice.error) {
+    const e = notice.error;
+    lines.push('', `エラー [${e.code}] ${e.title}（${e.kindLabel}）`, `  内容: ${e.message}`, `  対処: ${e.hint}`);
+  }
+  if (notice.nextSteps.length) {
+    lines.push('', '次に行うこと:', ...notice.nextSteps.map((step) => `  - ${step}`));
+  }
+  if (notice.uploads.length) {
+    lines.push('', 'アップロード:');
+    for (const u of notice.uploads) {
+      lines.push(`  ${u.certificateTypeId} ${u.fileName}（${formatCount(u.rows)} 件）受付番号 ${u.uploadId ?? '-'} ${u.statusLabel}`
+        + ` 正常 ${formatCount(u.accepted)} 件 / エラー ${formatCount(u.rejected)} 件`);
+    }
+  }
+  lines.push(
+    '',
+    `実行レポート（RPA 端末上）: ${notice.reportPath ?? '未作成（pmh-bot report ' + notice.runId + ' で作成できます）'}`,
+    '',
+    '-- ',
+    'このメールは pmh-bot が自動で送信しています。個人情報（宛名番号・氏名・個人番号など）は含みません。',
+    '保留・エラーになったレコードは、RPA 端末の実行レポートで確認してください。',
+  );
+  // Everything above comes from the ledger and the catalog; scrubbed anyway, as a log line would be.
+  return `${scrubText(lines.join('\n'))}\n`;
+}
+
+export async function sendNoticeMail(notice: RunNotice, mail: NotifyMailConfig): Promise<NotifyResult> {
+  const fail = (error: unknown): NotifyResult => {
+    const cause = asPmhBotError(error);
+    // A missing password is its own catalog error; anything else is the mail server's.
+    const failure = cause.code === 'SecretMissing' || cause.code === 'NotifyMailFailed'
+      ? cause
+      : pmhError('NotifyMailFailed', { host: mail.host, port: mail.port, runId: notice.runId, detail: scrubText(cause.describeIn('ja').message) }, error);
+    return { channel: 'mail', ok: false, detail: failure.describeIn('ja').message, code: failure.code };
+  };
+  const timeoutMs = mail.timeout_seconds * 1000;
+  let transport;
+  try {
+    const pass = mail.password_env ? readSecret(mail.password_env, 'notify.mail.password_env') : undefined;
+    transport = createTransport({
+      host: mail.host,
+      port: mail.port,
+      secure: mail.secure,
+      requireTLS: mail.starttls === 'required',
+      ignoreTLS: mail.starttls === 'never',
+      auth: mail.user ? { user: mail.user, pass } : undefined,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+      logger: false,
+      debug: false,
+    });
+  } catch (error) {
+    return fail(error);
+  }
+  try {
+    const info = await transport.sendMail({
+      from: mail.from,
+      to: mail.to,
+      subject: mailSubject(notice),
+      text: mailBody(notice),
+    });
+    const refused = (info.rejected ?? []).map(String);
+    if (refused.length) {
+      return fail(pmhError('NotifyMailFailed', {
+        host: mail.host, port: mail.port, runId: notice.runId, detail: `受け付けられなかった宛先: ${refused.join(', ')}`,
+      }));
+    }
+    return { channel: 'mail', ok: true, detail: `${mail.to.join(', ')} に送信しました（${info.messageId}）` };
+  } catch (error) {
+    return fail(error);
+  } finally {
+    transport.close();
+  }
+}

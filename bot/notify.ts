@@ -1,0 +1,57 @@
+/**
+ * Telling people how a run ended: a mail and/or a local command, as `notify:` in the config
+ * says. A notification that fails is logged and returned, never thrown: it must not change
+ * the outcome of the run it reports.
+ */
+import type { BotConfig } from '../config/schema.ts';
+import type { ErrorCode } from '../core/error-catalog.ts';
+import { asPmhBotError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { RunStatus } from './ledger.ts';
+import { runNoticeCommand } from './notify-command.ts';
+import { sendNoticeMail } from './notify-mail.ts';
+import type { RunNotice } from './run-notice.ts';
+
+export type NotifyConfig = BotConfig['notify'];
+export type NotifyMailConfig = NonNullable<NotifyConfig['mail']>;
+export type NotifyCommandConfig = NonNullable<NotifyConfig['command']>;
+
+export interface NotifyResult {
+  channel: 'mail' | 'command';
+  ok: boolean;
+  /** What happened, in Japanese: the failure's catalog message, or what was sent. */
+  detail: string;
+  /** The catalog code of a failure. */
+  code?: ErrorCode;
+}
+
+/** `on: failure` counts a held run as a failure: both need an operator. */
+export function shouldNotify(status: RunStatus, on: NotifyConfig['on']): boolean {
+  if (on === 'never') return false;
+  if (on === 'always') return true;
+  return status === 'failed' || status === 'held';
+}
+
+async function guarded(channel: NotifyResult['channel'], send: () => Promise<NotifyResult>): Promise<NotifyResult> {
+  try {
+    return await send();
+  } catch (error) {
+    // The channels report their own failures; this only catches what they did not foresee.
+    const failure = asPmhBotError(error);
+    return { channel, ok: false, detail: failure.describeIn('ja').message, code: failure.code };
+  }
+}
+
+export async function notifyRun(notice: RunNotice, config: NotifyConfig, log: Logger): Promise<NotifyResult[]> {
+  if (!shouldNotify(notice.status, config.on)) return [];
+  const sends: Promise<NotifyResult>[] = [];
+  const { mail, command } = config;
+  if (mail) sends.push(guarded('mail', () => sendNoticeMail(notice, mail)));
+  if (command) sends.push(guarded('command', () => runNoticeCommand(notice, command)));
+  const results = await Promise.all(sends);
+  for (const result of results) {
+    if (result.ok) log.info({ channel: result.channel, detail: result.detail }, 'notification sent');
+    else log.error({ channel: result.channel, code: result.code, detail: result.detail }, 'notification failed (the run outcome is unchanged)');
+  }
+  return results;
+}
