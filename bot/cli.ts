@@ -11,6 +11,7 @@ import { checkSecrets } from '../config/secrets.ts';
 import { configureSecrets, configuredSecretsFile, SECRET_SOURCE_TEXT, secretStatuses } from '../config/secrets.ts';
 import { asPmhBotError, pmhError } from '../core/errors.ts';
 import { setLang, t, type Lang } from '../core/i18n.ts';
+import { flushLogs } from '../core/log.ts';
 import { tokyoDateTime } from './clock.ts';
 import { formatTable } from './text-table.ts';
 import { cliText } from './cli-text.ts';
@@ -35,6 +36,7 @@ const EXAMPLE_CONFIG = resolve(import.meta.dirname, '../config/pmh-bot.example.y
 function fail(error: unknown): never {
   const pmh = asPmhBotError(error);
   printError(pmh);
+  flushLogs();
   process.exit(exitCodeFor(pmh));
 }
 
@@ -273,6 +275,7 @@ program
         }
         return;
       }
+      configureSecrets(config, opts.config);
       checkSecrets(config);
       console.log(t({ ja: '実行 {id} を再実行します', en: 'Replaying run {id}' }, { id: runId }));
       const summary = await replayRun(request);

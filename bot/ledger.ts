@@ -353,11 +353,11 @@ export class Ledger {
     return this.db.prepare('SELECT * FROM triggers ORDER BY id DESC LIMIT ?').all(limit) as TriggerRow[];
   }
 
-  /** Artifacts of finished runs that started before `before` and are still on disk. */
+  /** Artifacts of finished runs that started before `before` and are still on disk (a held run waits for approval: kept). */
   expiredArtifacts(before: string): ArtifactRow[] {
     return this.db
       .prepare(`SELECT a.rowid AS rowid, a.* FROM artifacts a JOIN runs r ON r.id = a.run_id
-                 WHERE r.started_at < ? AND r.status <> 'running' AND a.purged_at IS NULL ORDER BY a.rowid`)
+                 WHERE r.started_at < ? AND r.status NOT IN ('running', 'held') AND a.purged_at IS NULL ORDER BY a.rowid`)
       .all(before) as ArtifactRow[];
   }
 

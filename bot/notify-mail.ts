@@ -38,14 +38,14 @@ export function mailBody(notice: RunNotice): string {
     const e = notice.error;
     lines.push('', `エラー [${e.code}] ${e.title}（${e.kindLabel}）`, `  内容: ${e.message}`, `  対処: ${e.hint}`);
   }
-  if (notice.nextSteps.length) {
-    lines.push('', '次に行うこと:', ...notice.nextSteps.map((step) => `  - ${step}`));
-  }
+  // The hint is printed with the error just above.
+  const steps = notice.nextSteps.filter((step) => step !== notice.error?.hint);
+  if (steps.length) lines.push('', '次に行うこと:', ...steps.map((step) => `  - ${step}`));
   if (notice.uploads.length) {
     lines.push('', 'アップロード:');
     for (const u of notice.uploads) {
-      lines.push(`  ${u.certificateTypeId} ${u.fileName}（${formatCount(u.rows)} 件）受付番号 ${u.uploadId ?? '-'} ${u.statusLabel}`
-        + ` 正常 ${formatCount(u.accepted)} 件 / エラー ${formatCount(u.rejected)} 件`);
+      const result = u.accepted === null && u.rejected === null ? '' : ` 正常 ${formatCount(u.accepted)} 件 / エラー ${formatCount(u.rejected)} 件`;
+      lines.push(`  ${u.certificateTypeId} ${u.fileName}（${formatCount(u.rows)} 件）受付番号 ${u.uploadId ?? '-'} ${u.statusLabel}${result}`);
     }
   }
   lines.push(

@@ -12,13 +12,12 @@
  * - The parent wrote no file (it stopped during extraction or shaping), or `--re-extract`:
  *   a whole new cycle, allowed only when nothing of the parent may be waiting at PMH.
  */
-import { createReadStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BotConfig } from '../config/schema.ts';
 import { asPmhBotError, pmhError, type PmhBotError } from '../core/errors.ts';
-import { createLogger } from '../core/log.ts';
 import type { ScreenProfile } from '../flows/screen/profile.ts';
 import { tokyoDate } from './clock.ts';
 import { Ledger, type RunRow, type UploadEntry } from './ledger.ts';
@@ -28,7 +27,9 @@ import {
   finish,
   layoutOf,
   ledgerPath,
+  makeRunDir,
   newRunId,
+  runLogger,
   runCycle,
   screenProfileOf,
   snapshotPath,
@@ -189,10 +190,9 @@ async function deliverAgain(config: BotConfig, ledger: Ledger, plan: ReplayPlan,
   }
 
   const runId = newRunId();
-  const runDir = join(config.data_dir, 'runs', runId);
-  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  const runDir = makeRunDir(config, runId);
   const baseDate = parent.base_date ?? tokyoDate();
-  const log = createLogger(join(runDir, 'run.log'), { runId, parentRunId: parent.id });
+  const log = runLogger(config, runDir, { runId, parentRunId: parent.id });
   const mode = origin.mode ?? config.pmh.mode;
   const ctx = new RunContext(
     runId, runDir, baseDate, { ...config, pmh: { ...config.pmh, mode } }, ledger, snapshot, log, layoutOf(config),

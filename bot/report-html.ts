@@ -55,6 +55,8 @@ interface ReportData {
   quarantine: QuarantineEntry[];
   rejected: RejectedEntry[];
   screenshot: Screenshot | null;
+  /** Where the step screenshots are, when the run took any. */
+  evidenceDir: string | null;
   diff: Record<string, number> | null;
 }
 
@@ -93,6 +95,8 @@ function collect(ledger: Ledger, runId: string, lang: Lang): ReportData {
   const run = ledger.run(runId);
   if (!run) throw pmhError('RunNotFound', { runId });
   const steps = ledger.steps(runId);
+  const artifacts = ledger.artifacts(runId);
+  const anyShot = artifacts.find((a) => a.kind === 'screenshot');
   return {
     run,
     ledgerPath: ledger.path,
@@ -100,7 +104,8 @@ function collect(ledger: Ledger, runId: string, lang: Lang): ReportData {
     uploads: ledger.uploads(runId),
     quarantine: ledger.quarantine(runId),
     rejected: ledger.rejected(runId),
-    screenshot: resultScreenshot(ledger.artifacts(runId), lang),
+    screenshot: resultScreenshot(artifacts, lang),
+    evidenceDir: anyShot ? dirname(anyShot.path) : null,
     diff: diffOf(steps),
   };
 }
@@ -157,6 +162,7 @@ code, .command { font-family: Consolas, "BIZ UDGothic", monospace; background: #
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f0f2f5; font-weight: normal; color: #333; }
+td.nowrap, td.num { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.failed { color: var(--ng); font-weight: bold; } td.succeeded { color: var(--ok); }
 .muted { color: var(--muted); font-size: 13px; }
@@ -181,7 +187,7 @@ function table(headers: string[], rows: string[][]): string {
 }
 
 function td(value: unknown, className?: string): string {
-  return className ? `<td class="${className}">${escapeHtml(value)}</td>` : `<td>${escapeHtml(value)}</td>`;
+  return className ? `<td class="${escapeHtml(className)}">${escapeHtml(value)}</td>` : `<td>${escapeHtml(value)}</td>`;
 }
 
 function factsSection(run: RunRow, lang: Lang): string {
@@ -255,8 +261,8 @@ function timelineSection(steps: StepRow[], lang: Lang): string {
       ? `<td>${escapeHtml(step.error_code)}${step.error_message ? `<br><span class="muted">${escapeHtml(scrubText(step.error_message))}</span>` : ''}</td>`
       : td('');
     return [
-      td(step.seq, 'num'), `<td title="${escapeHtml(step.name)}">${escapeHtml(stepLabel(step.name, lang))}</td>`,
-      td(status ? say(status, lang) : step.status, step.status), td(localTime(step.started_at)),
+      td(step.seq, 'num'), `<td class="nowrap" title="${escapeHtml(step.name)}">${escapeHtml(stepLabel(step.name, lang))}</td>`,
+      td(status ? say(status, lang) : step.status, `nowrap ${step.status}`), td(localTime(step.started_at), 'nowrap'),
       td(formatDuration(step.started_at, step.ended_at, lang), 'num'), error,
     ];
   });
@@ -313,9 +319,12 @@ function rejectedSection(entries: RejectedEntry[], data: ReportData, lang: Lang)
   return `${table(headers, rows)}\n${moreNote(entries.length, data.ledgerPath, data.run.id, lang)}`;
 }
 
-function screenshotSection(shot: Screenshot | null, lang: Lang): string {
+function screenshotSection(shot: Screenshot | null, evidenceDir: string | null, lang: Lang): string {
   if (!shot) {
-    return `<p data-screenshot="none">${txt({ ja: 'PMH の結果画面のスクリーンショットはありません（結果画面まで進んでいません）。', en: 'There is no screenshot of PMH\'s result screen (the run did not get that far).' }, lang)}</p>`;
+    const evidence = evidenceDir
+      ? `\n<p>${txt({ ja: '画面操作ごとのスクリーンショットは {dir} にあります。', en: 'The screenshots of each screen step are in {dir}.' }, lang, { dir: evidenceDir })}</p>`
+      : '';
+    return `<p data-screenshot="none">${txt({ ja: 'PMH の結果画面のスクリーンショットはありません（結果画面まで進んでいません）。', en: 'There is no screenshot of PMH\'s result screen (the run did not get that far).' }, lang)}</p>${evidence}`;
   }
   const caption = `<p class="muted">${escapeHtml(shot.path)}</p>`;
   if (!shot.dataUri) return `<p data-screenshot="missing">${escapeHtml(shot.note ?? '')}</p>\n${caption}`;
@@ -349,7 +358,7 @@ ${section({ ja: '処理の経過', en: 'Timeline' }, timelineSection(data.steps,
 ${section({ ja: 'アップロード', en: 'Uploads' }, uploadsSection(data.uploads, lang), 'uploads')}
 ${section({ ja: '保留レコード', en: 'Held-back records' }, quarantineSection(data.quarantine, data, lang), 'quarantine')}
 ${section({ ja: 'PMH でエラーになったレコード', en: 'Records PMH rejected' }, rejectedSection(data.rejected, data, lang), 'rejected')}
-${section({ ja: 'PMH の結果画面', en: 'PMH result screen' }, screenshotSection(data.screenshot, lang), 'screenshot')}
+${section({ ja: 'PMH の結果画面', en: 'PMH result screen' }, screenshotSection(data.screenshot, data.evidenceDir, lang), 'screenshot')}
 <footer>
 ${txt({ ja: '作成 {at}（日本時間）。実行フォルダー: {dir}。実行台帳: {ledger}', en: 'Written {at} (JST). Run folder: {dir}. Ledger: {ledger}' }, lang, {
     at: tokyoDateTime(new Date().toISOString()), dir: run.run_dir, ledger: data.ledgerPath,

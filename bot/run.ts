@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import type { BotConfig, ProgramConfig } from '../config/schema.ts';
 import { readSecret } from '../config/secrets.ts';
 import { asPmhBotError, pmhError, type PmhBotError } from '../core/errors.ts';
-import { createLogger, type Logger } from '../core/log.ts';
+import { closeLogger, createRunLogger, dailyLogDir, type Logger } from '../core/log.ts';
 import { extractToStaging, type ExtractionPlan } from '../extractors/extract.ts';
 import { StagingStore, certificateKey } from '../extractors/staging.ts';
 import { checkBrowserConfig } from '../flows/browser.ts';
@@ -29,6 +29,7 @@ import type { PmhRecord, SourceKey } from './pmh-record.ts';
 import { mapRejections } from './pmh-rejections.ts';
 import { duplicateProblem, extractionProblems, toQuarantineEntries } from './quarantine.ts';
 import { historyKeyOf, shapeRecord } from './shape.ts';
+import { restrictDir, restrictSqlite } from './permissions.ts';
 import { Snapshot, contentHash } from './snapshot.ts';
 import { validateRecord } from './validate-record.ts';
 
@@ -74,6 +75,26 @@ export interface RunSummary {
   outcomes: UploadOutcome[];
   screenshots: string[];
   error: PmhBotError | null;
+}
+
+/** The run's JSON log in its folder, plus the rolling daily log of the data directory. */
+export function runLogger(config: BotConfig, runDir: string, bindings: Record<string, unknown>): Logger {
+  return createRunLogger({
+    runFile: join(runDir, 'run.log'),
+    dailyDir: dailyLogDir(config.data_dir),
+    dailyRetentionDays: config.log.daily_retention_days,
+    bindings,
+  });
+}
+
+/** Run folders hold personal data: only the bot's account may read them (a no-op on Windows, where ACLs are set at install). */
+export function makeRunDir(config: BotConfig, runId: string): string {
+  const runDir = join(config.data_dir, 'runs', runId);
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  restrictDir(config.data_dir);
+  restrictDir(join(config.data_dir, 'runs'));
+  restrictDir(runDir);
+  return runDir;
 }
 
 export function ledgerPath(config: BotConfig): string {
@@ -510,6 +531,7 @@ export function finish(ctx: RunContext, error: PmhBotError | null): RunSummary {
   ctx.ledger.addArtifact(ctx.id, 'finish', 'result', join(ctx.dir, 'result.json'));
   ctx.log.info({ status, counts: ctx.counts, diff: ctx.diff, code: error?.code }, 'run finished');
   ctx.log.flush();
+  closeLogger(ctx.log);
   ctx.snapshot.close();
   ctx.ledger.close();
   return summary;
@@ -522,12 +544,14 @@ export async function runCycle(options: RunOptions): Promise<RunSummary> {
   const profile = options.profile ?? screenProfileOf(config);
   checkBrowserConfig(config.browser);
   const runId = newRunId();
-  const runDir = join(config.data_dir, 'runs', runId);
-  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  const runDir = makeRunDir(config, runId);
   const baseDate = config.base_date ?? tokyoDate();
   const ledger = new Ledger(ledgerPath(config));
-  const log = createLogger(join(runDir, 'run.log'), { runId });
-  const ctx = new RunContext(runId, runDir, baseDate, config, ledger, new Snapshot(snapshotPath(config)), log, layout, profile);
+  restrictSqlite(ledgerPath(config));
+  const snapshot = new Snapshot(snapshotPath(config));
+  restrictSqlite(snapshotPath(config));
+  const log = runLogger(config, runDir, { runId });
+  const ctx = new RunContext(runId, runDir, baseDate, config, ledger, snapshot, log, layout, profile);
   ledger.startRun(runId, options.trigger, runDir, baseDate, { parentRunId: options.parentRunId ?? null, scheduledAt: options.scheduledAt ?? null });
   log.info({ trigger: options.trigger, mode: ctx.mode, baseDate, programs: config.programs.map((p) => p.code) }, 'run started');
 
@@ -535,6 +559,7 @@ export async function runCycle(options: RunOptions): Promise<RunSummary> {
   const stagingPath = join(runDir, 'staging.sqlite');
   try {
     const staging = new StagingStore(stagingPath);
+    restrictSqlite(stagingPath);
     try {
       await ctx.step(
         'extract',
@@ -588,7 +613,7 @@ export async function approveRun(config: BotConfig, runId: string, profile?: Scr
   if (run.snapshot_generation !== snapshot.generation()) {
     refuse('この実行の後に PMH への登録が進んだため、差分が古くなっています。');
   }
-  const log = createLogger(join(run.run_dir, 'run.log'), { runId });
+  const log = runLogger(config, run.run_dir, { runId });
   const ctx = new RunContext(
     runId, run.run_dir, run.base_date ?? tokyoDate(), { ...config, pmh: { ...config.pmh, mode: run.mode ?? config.pmh.mode } },
     ledger, snapshot, log, layoutOf(config), profile ?? screenProfileOf(config),

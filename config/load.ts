@@ -49,6 +49,7 @@ function resolvePaths(config: BotConfig, base: string): BotConfig {
     programs: config.programs.map((program) => ({ ...program, sql: absOptional(program.sql) })),
     output: { ...config.output, layout: absOptional(config.output.layout) },
     pmh: { ...config.pmh, screen_profile: absOptional(config.pmh.screen_profile) },
+    secrets: { ...config.secrets, file: absOptional(config.secrets.file) },
     browser: {
       ...config.browser,
       ...(config.browser.executable_path ? { executable_path: abs(config.browser.executable_path) } : {}),

@@ -279,14 +279,14 @@ describe('pmh-bot doctor', () => {
     assert.equal(red.code, 3, red.stdout + red.stderr);
     assert.match(red.stdout, /^✖ PMH ログイン画面$/m);
     assert.match(red.stdout, /エラー \[PmhUnreachable\] PMH の画面に接続できません/);
-    assert.match(red.stdout, /対処: LGWAN 回線・プロキシ設定を確認してください/);
+    assert.match(red.stdout, /^ {6}対処: LGWAN 回線/m);
     assert.match(red.stdout, /^結果: 問題 1 件/m);
 
     const english = await pmhBot(['doctor', '-c', unreachable, '--lang', 'en']);
     assert.equal(english.code, 3);
     assert.match(english.stdout, /^Preflight check \(config: /m);
     assert.match(english.stdout, /^✖ PMH login page$/m);
-    assert.match(english.stdout, /What to do: Check the LGWAN line and proxy settings/);
+    assert.match(english.stdout, /^ {6}What to do: Check the LGWAN line/m);
     assert.match(english.stdout, /^Result: 1 failed, /m);
   });
 
