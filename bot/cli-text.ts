@@ -26,6 +26,7 @@ export const cliText = text({
   writtenFile: { ja: '  {path}（{rows} 件, 未アップロード）', en: '  {path} ({rows} rows, not uploaded)' },
   screenshots: { ja: 'スクリーンショット: {dir}', en: 'Screenshots: {dir}' },
   resultFile: { ja: '処理結果: {path}', en: 'Result: {path}' },
+  reportFile: { ja: '実行レポート: {path}', en: 'Run report: {path}' },
   runLog: { ja: 'ログ: {path}', en: 'Log: {path}' },
   ledger: { ja: '実行台帳: {path}（一覧は pmh-bot runs）', en: 'Run ledger: {path} (list with pmh-bot runs)' },
   quarantined: {

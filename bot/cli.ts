@@ -278,7 +278,9 @@ program
       configureSecrets(config, opts.config);
       checkSecrets(config);
       console.log(t({ ja: '実行 {id} を再実行します', en: 'Replaying run {id}' }, { id: runId }));
-      const summary = await replayRun(request);
+      const summary = await withRunLock(config.data_dir, { command: 'pmh-bot replay', runId }, () => replayRun(request), {
+        ...lockOptionsFor(config, opts.config), releaseOnSignals: true, announce: true,
+      });
       printRunSummary(summary);
       process.exitCode = exitCodeFor(summary.error);
     } catch (error) {

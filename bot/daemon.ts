@@ -17,6 +17,7 @@ import { createRunLogger, dailyLogDir, type Logger } from '../core/log.ts';
 import { tokyoDateTime } from './clock.ts';
 import { Ledger, type TriggerOutcome } from './ledger.ts';
 import { acquireRunLock, announceTakeover, lockOptionsFor, RunLock, type Held } from './run-lock.ts';
+import { purgeExpired } from './purge.ts';
 import { ledgerPath, runCycle, type RunSummary } from './run.ts';
 
 export const SCHEDULE_TZ = 'Asia/Tokyo';
@@ -186,7 +187,7 @@ export function startDaemon(config: BotConfig, options: DaemonOptions = {}): Dae
     const outcome: TriggerOutcome = kind === 'missed' ? 'missed-run' : 'started';
     let summary: RunSummary | null = null;
     try {
-      summary = await runCycle({ config, trigger: 'schedule' });
+      summary = await runCycle({ config, trigger: 'schedule', scheduledAt: key });
     } catch (error) {
       const failure = asPmhBotError(error);
       record({ scheduledAt, outcome, reason: `${failure.code}: ${failure.describeIn('ja').message}` });
@@ -200,6 +201,13 @@ export function startDaemon(config: BotConfig, options: DaemonOptions = {}): Dae
     record({ scheduledAt, outcome, runId: summary.runId, reason: kind === 'missed' ? `missed ${key}; ran late at ${actual.toISOString()}` : null });
     log.info({ scheduledAt: key, actualStart: actual.toISOString(), runId: summary.runId, status: summary.status, code: summary.error?.code }, 'scheduled run ended');
     out(t(text.finished, { runId: summary.runId, status: t(text.status[summary.status]), next: jst(nextRun()) }));
+    // The daemon is the only process that runs every day: it keeps the retention period.
+    try {
+      const purged = purgeExpired(config);
+      log.info({ runs: purged.runs.length }, 'expired run artifacts purged');
+    } catch (error) {
+      log.error({ err: error }, 'purge after the scheduled run failed');
+    }
   }
 
   async function alertMissed(due: Date): Promise<void> {

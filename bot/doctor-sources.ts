@@ -17,7 +17,7 @@ import type { BotConfig, DatabaseSourceConfig, FileSourceConfig } from '../confi
 import { readSecret } from '../config/secrets.ts';
 import { PmhBotError, pmhError } from '../core/errors.ts';
 import { t, type Bilingual } from '../core/i18n.ts';
-import { loadQuery } from '../extractors/extract.ts';
+import { CERTIFICATE_COLUMNS, PERSON_COLUMNS, SUPPORT_COLUMNS, loadQuery } from '../extractors/extract.ts';
 import { readFileSource } from '../extractors/file-source.ts';
 import { openSqlSource, type SqlSource } from '../extractors/sql-source.ts';
 import { tokyoDate } from './clock.ts';
@@ -32,17 +32,11 @@ interface QueryUse {
   programCode?: string;
 }
 
-/**
- * The columns the extractor requires of each kind of result. A copy of the lists in
- * extractors/extract.ts (not exported there yet); import them once they are.
- */
+/** The columns the extractor requires of each kind of result. */
 const REQUIRED_COLUMNS: Record<QueryUse['purpose'], readonly string[]> = {
-  certificates: [
-    'resident_no', 'certificate_id', 'history_no', 'insurer_number', 'recipient_number',
-    'valid_from', 'valid_to', 'income_segment', 'copay_cap_yen', 'always_reimburse',
-  ],
-  persons: ['resident_no', 'my_number', 'name', 'name_kana', 'address', 'date_of_birth', 'sex_code'],
-  support_measures: ['resident_no', 'is_not_disclosed'],
+  certificates: CERTIFICATE_COLUMNS,
+  persons: PERSON_COLUMNS,
+  support_measures: SUPPORT_COLUMNS,
 };
 
 const DEFAULT_PORTS: Record<DatabaseSourceConfig['client'], number | null> = {

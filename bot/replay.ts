@@ -246,5 +246,5 @@ async function deliverAgain(config: BotConfig, ledger: Ledger, plan: ReplayPlan,
   } catch (caught) {
     error = asPmhBotError(caught);
   }
-  return finish(ctx, error);
+  return await finish(ctx, error);
 }

@@ -47,6 +47,7 @@ export function printRunSummary(summary: RunSummary, out: (line: string) => void
   const firstShot = summary.screenshots[0];
   if (firstShot) out(t(cliText.screenshots, { dir: shown(dirname(firstShot)) }));
   out(t(cliText.resultFile, { path: shown(`${summary.runDir}/result.json`) }));
+  if (summary.reportPath) out(t(cliText.reportFile, { path: shown(summary.reportPath) }));
   out(t(cliText.runLog, { path: shown(`${summary.runDir}/run.log`) }));
   out(t(cliText.ledger, { path: shown(summary.ledgerPath) }));
   if (c.quarantined > 0) {

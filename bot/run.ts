@@ -29,7 +29,10 @@ import type { PmhRecord, SourceKey } from './pmh-record.ts';
 import { mapRejections } from './pmh-rejections.ts';
 import { duplicateProblem, extractionProblems, toQuarantineEntries } from './quarantine.ts';
 import { historyKeyOf, shapeRecord } from './shape.ts';
+import { notifyRun } from './notify.ts';
 import { restrictDir, restrictSqlite } from './permissions.ts';
+import { writeRunReport } from './report-html.ts';
+import { buildRunNotice, type RunNotice } from './run-notice.ts';
 import { Snapshot, contentHash } from './snapshot.ts';
 import { validateRecord } from './validate-record.ts';
 
@@ -75,6 +78,8 @@ export interface RunSummary {
   outcomes: UploadOutcome[];
   screenshots: string[];
   error: PmhBotError | null;
+  /** The HTML run report, when it could be written. */
+  reportPath: string | null;
 }
 
 /** The run's JSON log in its folder, plus the rolling daily log of the data directory. */
@@ -512,7 +517,12 @@ function statusFor(error: PmhBotError | null): Exclude<RunStatus, 'running'> {
   return error.code === 'MassChangeGuard' ? 'held' : 'failed';
 }
 
-export function finish(ctx: RunContext, error: PmhBotError | null): RunSummary {
+/**
+ * Ends a run: records its status, writes result.json and the HTML report, closes the
+ * ledger, then notifies. Nothing here changes the run's outcome: a report or a
+ * notification that fails is logged, never thrown.
+ */
+export async function finish(ctx: RunContext, error: PmhBotError | null): Promise<RunSummary> {
   const status = statusFor(error);
   const described = error?.describeIn('ja');
   ctx.ledger.finishRun(
@@ -523,17 +533,31 @@ export function finish(ctx: RunContext, error: PmhBotError | null): RunSummary {
   const summary: RunSummary = {
     runId: ctx.id, status, mode: ctx.mode, runDir: ctx.dir, ledgerPath: ctx.ledger.path, baseDate: ctx.baseDate,
     counts: { ...ctx.counts }, diff: { ...ctx.diff }, files: ctx.files, outcomes: ctx.outcomes, screenshots: ctx.screenshots, error,
+    reportPath: null,
   };
   writeFileSync(
     join(ctx.dir, 'result.json'),
     `${JSON.stringify({ ...summary, error: error ? { code: error.code, kind: error.kind, ...described } : null }, null, 2)}\n`,
   );
   ctx.ledger.addArtifact(ctx.id, 'finish', 'result', join(ctx.dir, 'result.json'));
+  try {
+    summary.reportPath = await writeRunReport(ctx.ledger, ctx.id);
+    ctx.ledger.addArtifact(ctx.id, 'finish', 'report', summary.reportPath);
+  } catch (caught) {
+    ctx.log.error({ err: caught }, 'run report not written');
+  }
+  let notice: RunNotice | null = null;
+  try {
+    notice = buildRunNotice(ctx.ledger, ctx.id, ctx.config);
+  } catch (caught) {
+    ctx.log.error({ err: caught }, 'run notice not built: no notification');
+  }
   ctx.log.info({ status, counts: ctx.counts, diff: ctx.diff, code: error?.code }, 'run finished');
-  ctx.log.flush();
-  closeLogger(ctx.log);
   ctx.snapshot.close();
   ctx.ledger.close();
+  if (notice) await notifyRun(notice, ctx.config.notify, ctx.log);
+  ctx.log.flush();
+  closeLogger(ctx.log);
   return summary;
 }
 
@@ -582,7 +606,7 @@ export async function runCycle(options: RunOptions): Promise<RunSummary> {
   } catch (caught) {
     error = asPmhBotError(caught);
   }
-  return finish(ctx, error);
+  return await finish(ctx, error);
 }
 
 export async function deliverStep(ctx: RunContext, resume?: DeliveryResume): Promise<void> {
@@ -634,5 +658,5 @@ export async function approveRun(config: BotConfig, runId: string, profile?: Scr
   } catch (caught) {
     error = asPmhBotError(caught);
   }
-  return finish(ctx, error);
+  return await finish(ctx, error);
 }

@@ -33,12 +33,12 @@ export interface ExtractionCounts {
   unreadableRows: number;
 }
 
-const CERTIFICATE_COLUMNS = [
+export const CERTIFICATE_COLUMNS = [
   'resident_no', 'certificate_id', 'history_no', 'insurer_number', 'recipient_number',
   'valid_from', 'valid_to', 'income_segment', 'copay_cap_yen', 'always_reimburse',
 ] as const;
-const PERSON_COLUMNS = ['resident_no', 'my_number', 'name', 'name_kana', 'address', 'date_of_birth', 'sex_code'] as const;
-const SUPPORT_COLUMNS = ['resident_no', 'is_not_disclosed'] as const;
+export const PERSON_COLUMNS = ['resident_no', 'my_number', 'name', 'name_kana', 'address', 'date_of_birth', 'sex_code'] as const;
+export const SUPPORT_COLUMNS = ['resident_no', 'is_not_disclosed'] as const;
 
 /** Loads and checks a SQL file: read-only, parameters known. */
 export async function loadQuery(file: string, parameters: Record<string, unknown>) {

@@ -28,6 +28,8 @@ export interface SimFaults {
   duplicateWarning?: boolean;
   /** How the upload is confirmed: 'page' (default), 'modal' (an in-page dialog) or 'native' (window.confirm). */
   confirmStyle?: ConfirmStyle;
+  /** Registration API requests (/api/...) are answered with this status, unprocessed; 429 (and 503) carry Retry-After when retryAfterSeconds is given. count as above. */
+  api?: { status: 429 | 500 | 503; count?: number; retryAfterSeconds?: number };
 }
 
 export const DEFAULT_REFUSAL_REASON = 'PMH 側の処理でエラーが発生したため、ファイル全体を受け付けられませんでした。';
@@ -58,6 +60,14 @@ const faultsSchema = z
       .optional(),
     duplicateWarning: z.boolean().optional(),
     confirmStyle: z.enum(['page', 'modal', 'native']).optional(),
+    api: z
+      .object({
+        status: z.union([z.literal(429), z.literal(500), z.literal(503)]),
+        count,
+        retryAfterSeconds: z.number().int().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -124,6 +134,14 @@ export class FaultState {
     return fault;
   }
 
+  /** Decides, and uses up, whether a registration API request is answered by a fault. */
+  takeApiFault(): { status: 429 | 500 | 503; retryAfterSeconds: number | null } | null {
+    const api = this.faults.api;
+    if (!api) return null;
+    this.useOnce('api');
+    return { status: api.status, retryAfterSeconds: api.retryAfterSeconds ?? null };
+  }
+
   /** True once: for the first request of a logged-in session at the expiry point. */
   takeSessionExpiry(pathname: string): boolean {
     const at = this.faults.expireSession?.at;
@@ -168,7 +186,7 @@ export class FaultState {
     this.plans.delete(uploadId);
   }
 
-  private useOnce(name: 'slow' | 'maintenance' | 'httpError'): void {
+  private useOnce(name: 'slow' | 'maintenance' | 'httpError' | 'api'): void {
     const fault = this.faults[name];
     if (fault?.count === undefined) return;
     if (fault.count <= 1) delete this.faults[name];

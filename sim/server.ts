@@ -8,6 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { handleApi } from './api-routes.ts';
+import { handleApiInspection } from './api-inspect.ts';
+import { ApiState, DEFAULT_API_MAX_BYTES, DEFAULT_API_MAX_RECORDS } from './api-state.ts';
 import type { SimContext } from './context.ts';
 import { FaultState, parseFaults } from './faults.ts';
 import type { SimFaults } from './faults.ts';
@@ -47,6 +50,12 @@ export interface SimOptions {
   processingDelayMs?: number;
   /** Fault modes in force from the start (POST /__sim/faults replaces them). */
   faults?: SimFaults;
+  /** Bearer tokens the registration API accepts; none: every API request is refused with 401. */
+  apiTokens?: string[];
+  /** Records one API request may hold (default 1000); more: 413. */
+  apiMaxRecords?: number;
+  /** Bytes one API request body may hold (default 16 MiB); more: 413. */
+  apiMaxBytes?: number;
 }
 
 export interface Simulator {
@@ -57,6 +66,9 @@ export interface Simulator {
 export type { UploadFile, UploadMode, UploadStatus, UploadSummary, RowError } from './types.ts';
 export type { ConfirmStyle, ExpiryPoint, SimFaults } from './faults.ts';
 export type { SimStats } from './stats.ts';
+export type { ApiRecordKey, ApiRequestEntry, ApiStats } from './api-state.ts';
+export type { ApiRecordError, ApiResult } from './api-routes.ts';
+export { API_PATH } from './api-routes.ts';
 
 export async function startSimulator(opts: SimOptions): Promise<Simulator> {
   for (const user of opts.users) {
@@ -94,10 +106,11 @@ export async function startSimulator(opts: SimOptions): Promise<Simulator> {
     uploadDir,
   };
   queue.resume();
+  const api = new ApiState(opts.apiTokens ?? [], opts.apiMaxRecords ?? DEFAULT_API_MAX_RECORDS, opts.apiMaxBytes ?? DEFAULT_API_MAX_BYTES);
 
   const inFlight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    const handling = handle(ctx, req, res).finally(() => inFlight.delete(handling));
+    const handling = handle(ctx, api, req, res).finally(() => inFlight.delete(handling));
     inFlight.add(handling);
   });
   await new Promise<void>((resolve, reject) => {
@@ -130,14 +143,23 @@ export async function startSimulator(opts: SimOptions): Promise<Simulator> {
   };
 }
 
-async function handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(ctx: SimContext, api: ApiState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/__sim/api/')) {
+      handleApiInspection(api, req, res, url);
+      return;
+    }
     if (url.pathname.startsWith('/__sim/')) {
+      if (url.pathname === '/__sim/reset' && req.method === 'POST') api.reset();
       await handleInspection(ctx, req, res, url);
       return;
     }
     ctx.stats.request(url.pathname);
+    if (url.pathname.startsWith('/api/')) {
+      await handleApi(ctx, api, req, res, url);
+      return;
+    }
     if (!(await answeredByFault(ctx, req, res, url))) await handleScreen(ctx, req, res, url);
   } catch (error) {
     console.error('[pmh-sim] request failed:', error);

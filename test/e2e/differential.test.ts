@@ -169,6 +169,8 @@ describe('the daily differential', () => {
 describe('upload files split by the layout', () => {
   let env: DemoEnv;
   let layoutPath: string;
+  /** A screen that takes one file per upload (the shipped profile takes several). */
+  let oneFileProfile: string;
 
   before(async () => {
     env = await startDemoEnv({ recipients: 300 });
@@ -179,21 +181,26 @@ describe('upload files split by the layout', () => {
     const text = readFileSync(DEFAULT_LAYOUT_PATH, 'utf8').replace(/^max_rows_per_file:.*$/m, 'max_rows_per_file: 60');
     assert.match(text, /^max_rows_per_file: 60$/m);
     writeFileSync(layoutPath, text);
+    const { DEFAULT_SCREEN_PROFILE_PATH } = await import('../../flows/screen/profile.ts');
+    oneFileProfile = join(env.dir, 'one-file-profile.yaml');
+    const profile = readFileSync(DEFAULT_SCREEN_PROFILE_PATH, 'utf8').replace('multiple_files: true', 'multiple_files: false');
+    assert.match(profile, /multiple_files: false/);
+    writeFileSync(oneFileProfile, profile);
   });
 
   after(async () => {
     await env?.close();
   });
 
-  it('refuses to split a full upload, which could let a later file replace an earlier one', async () => {
-    const config: BotConfig = { ...env.config, output: { layout: layoutPath }, pmh: { ...env.config.pmh, mode: 'full' } };
+  it('refuses to split a full upload over several uploads, which could let a later one replace an earlier one', async () => {
+    const config: BotConfig = { ...env.config, output: { layout: layoutPath }, pmh: { ...env.config.pmh, mode: 'full', screen_profile: oneFileProfile } };
     const run = await runCycle({ config, trigger: 'test' });
     assert.equal(run.error?.code, 'FullModeSplit');
     assert.equal((await simJson<SimUpload[]>(env.simulator, '/__sim/uploads')).length, 0);
   });
 
   it('delivers a differential in several files, and advances the snapshot only when all are accepted', async () => {
-    const config: BotConfig = { ...env.config, output: { layout: layoutPath }, pmh: { ...env.config.pmh, mode: 'diff' } };
+    const config: BotConfig = { ...env.config, output: { layout: layoutPath }, pmh: { ...env.config.pmh, mode: 'diff', screen_profile: oneFileProfile } };
     const first = await runCycle({ config, trigger: 'test' });
     assert.equal(first.status, 'succeeded', first.error?.message);
     const kodomoFiles = first.files.filter((f) => f.certificateTypeId === KODOMO);
