@@ -114,6 +114,26 @@ export interface RejectedEntry {
   message: string;
 }
 
+/**
+ * One request of the registration API. sending: sent, no answer yet (it may have reached
+ * PMH); done: PMH answered with its per-record result; failed: PMH answered that it
+ * registered nothing (401, 413, 429, 5xx after the last retry); refused: PMH refused the
+ * request as a whole (400 and the like).
+ */
+export interface ApiChunkEntry {
+  fileName: string;
+  fileSha256: string;
+  /** 0-based index of the chunk's first record in the file's JSON array. */
+  firstIndex: number;
+  records: number;
+  status: 'sending' | 'done' | 'failed' | 'refused';
+  httpStatus: number | null;
+  accepted: number | null;
+  rejected: number | null;
+  /** History keys of the records PMH rejected (they must not advance the snapshot). */
+  rejectedKeys: string[];
+}
+
 const MIGRATIONS: string[] = [
   `CREATE TABLE runs (
      id TEXT PRIMARY KEY, trigger TEXT NOT NULL, status TEXT NOT NULL, base_date TEXT,
@@ -156,6 +176,13 @@ const MIGRATIONS: string[] = [
      outcome TEXT NOT NULL, reason TEXT, run_id TEXT);
    CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
    CREATE INDEX runs_parent ON runs (parent_run_id);`,
+  // v4: the registration API's chunks, so that a replay never resends what PMH accepted.
+  `CREATE TABLE api_chunks (
+     run_id TEXT NOT NULL REFERENCES runs(id), file_name TEXT NOT NULL, file_sha256 TEXT NOT NULL,
+     first_index INTEGER NOT NULL, records INTEGER NOT NULL, status TEXT NOT NULL, http_status INTEGER,
+     accepted INTEGER, rejected INTEGER, rejected_keys TEXT, updated_at TEXT NOT NULL,
+     PRIMARY KEY (run_id, file_name, first_index));
+   CREATE INDEX api_chunks_file ON api_chunks (file_sha256, file_name);`,
 ];
 
 function now(): string {
@@ -374,6 +401,37 @@ export class Ledger {
     this.db
       .prepare('INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
       .run(key, value, now());
+  }
+
+  /** Records what is known of one API chunk (records first_index .. first_index + records - 1 of a file). */
+  recordApiChunk(runId: string, chunk: ApiChunkEntry): void {
+    this.db
+      .prepare(`INSERT INTO api_chunks (run_id, file_name, file_sha256, first_index, records, status, http_status, accepted, rejected,
+                  rejected_keys, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id, file_name, first_index) DO UPDATE SET records = excluded.records, status = excluded.status,
+                  http_status = excluded.http_status, accepted = excluded.accepted, rejected = excluded.rejected,
+                  rejected_keys = excluded.rejected_keys, updated_at = excluded.updated_at`)
+      .run(runId, chunk.fileName, chunk.fileSha256, chunk.firstIndex, chunk.records, chunk.status, chunk.httpStatus,
+        chunk.accepted, chunk.rejected, JSON.stringify(chunk.rejectedKeys), now());
+  }
+
+  /** The API chunks of one run, in file and record order. */
+  apiChunks(runId: string): (ApiChunkEntry & { runId: string; updated_at: string })[] {
+    return this.apiChunkRows('WHERE run_id = ? ORDER BY file_name, first_index', runId);
+  }
+
+  /** Every API chunk any run recorded of a file with this content and name, oldest first. */
+  apiChunksOfFile(sha256: string, fileName: string): (ApiChunkEntry & { runId: string; updated_at: string })[] {
+    return this.apiChunkRows('WHERE file_sha256 = ? AND file_name = ? ORDER BY updated_at, rowid', sha256, fileName);
+  }
+
+  private apiChunkRows(where: string, ...params: string[]): (ApiChunkEntry & { runId: string; updated_at: string })[] {
+    const rows = this.db
+      .prepare(`SELECT run_id AS runId, file_name AS fileName, file_sha256 AS fileSha256, first_index AS firstIndex, records, status,
+                       http_status AS httpStatus, accepted, rejected, rejected_keys AS rejectedKeys, updated_at FROM api_chunks ${where}`)
+      .all(...params) as (Omit<ApiChunkEntry, 'rejectedKeys'> & { runId: string; updated_at: string; rejectedKeys: string | null })[];
+    return rows.map((row) => ({ ...row, rejectedKeys: row.rejectedKeys ? (JSON.parse(row.rejectedKeys) as string[]) : [] }));
   }
 
   close(): void {

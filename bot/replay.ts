@@ -61,7 +61,8 @@ export interface ReplayPlan {
   crashed: boolean;
 }
 
-const PROGRESS: Record<string, number> = { pending: 0, submitting: 1, registered: 2, done: 3, refused: 3 };
+/** delivered / picked_up: a drop folder's file placed / taken by the batch tool (transport: folder). */
+const PROGRESS: Record<string, number> = { pending: 0, submitting: 1, registered: 2, delivered: 2, done: 3, refused: 3, picked_up: 3 };
 
 function processAlive(pid: number): boolean {
   try {
@@ -118,7 +119,7 @@ export function planReplay(ledger: Ledger, options: Pick<ReplayOptions, 'runId' 
   const files = (origin ? ledger.uploads(parent.id) : []).map((own) => {
     const known = latestKnown(ledger, own);
     let action: FileAction;
-    if (known.status === 'done' || known.status === 'refused') action = 'answered';
+    if (known.status === 'done' || known.status === 'refused' || known.status === 'picked_up') action = 'answered';
     else if (known.status === 'registered' && known.pmhUploadId) action = 'await-result';
     else if (known.status === 'submitting') action = options.confirmResubmit ? 'look-up' : 'look-up-or-stop';
     else action = 'upload';

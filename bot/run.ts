@@ -610,7 +610,15 @@ export async function runCycle(options: RunOptions): Promise<RunSummary> {
 }
 
 export async function deliverStep(ctx: RunContext, resume?: DeliveryResume): Promise<void> {
-  await ctx.step('deliver', () => deliver(ctx, resume), () => ({
+  // The other channels are loaded only when chosen (and import this module's types only).
+  const transport = ctx.config.pmh.transport;
+  const body =
+    transport === 'api'
+      ? async () => (await import('./deliver-api.ts')).deliverViaApi(ctx, resume)
+      : transport === 'folder'
+        ? async () => (await import('./deliver-folder.ts')).deliverToFolder(ctx, resume)
+        : () => deliver(ctx, resume);
+  await ctx.step('deliver', body, () => ({
     uploads: ctx.outcomes.map((o) => ({ type: o.certificateTypeId, id: o.uploadId, status: o.status, accepted: o.accepted, rejected: o.rejected })),
   }));
 }

@@ -3,12 +3,13 @@
  * its status and error with the hint, its lineage (the run it replays, the replays of it),
  * the timeline of its steps, what it sent to PMH, what it held back and what it left on disk.
  */
-import { t, type Bilingual } from '../core/i18n.ts';
+import { lang, t, type Bilingual } from '../core/i18n.ts';
 import { RUN_STATUS_TEXT } from './cli-text.ts';
 import { tokyoDateTime } from './clock.ts';
 import type { Ledger, RunRow } from './ledger.ts';
 import type { FileAction, ReplayPlan } from './replay.ts';
 import { isCrashed } from './replay.ts';
+import { stepLabel, uploadStatusLabel } from './report-text.ts';
 import { formatTable } from './text-table.ts';
 
 const SHOWN_ROWS = 20;
@@ -59,7 +60,7 @@ export function formatRun(ledger: Ledger, run: RunRow): string[] {
   lines.push(
     formatTable(
       ['#', t({ ja: '手順', en: 'step' }), t({ ja: '状態', en: 'status' }), t({ ja: '開始', en: 'started' }), t({ ja: '秒', en: 's' }), t({ ja: 'エラー', en: 'error' })],
-      steps.map((s) => [s.seq, s.name, s.status, tokyoDateTime(s.started_at), seconds(s.started_at, s.ended_at), s.error_code ?? '']),
+      steps.map((s) => [s.seq, stepLabel(s.name, lang()), t(RUN_STATUS_TEXT[s.status]), tokyoDateTime(s.started_at), seconds(s.started_at, s.ended_at), s.error_code ?? '']),
     ),
   );
   const uploads = ledger.uploads(run.id);
@@ -68,7 +69,7 @@ export function formatRun(ledger: Ledger, run: RunRow): string[] {
     lines.push(
       formatTable(
         [t({ ja: '種別', en: 'type' }), t({ ja: 'ファイル', en: 'file' }), t({ ja: '件数', en: 'rows' }), t({ ja: '受付番号', en: 'PMH id' }), t({ ja: '状態', en: 'status' }), t({ ja: '受付', en: 'accepted' }), t({ ja: 'エラー', en: 'rejected' })],
-        uploads.map((u) => [u.certificateTypeId, u.fileName, u.rows, u.pmhUploadId ?? '-', u.status, u.accepted ?? '-', u.rejected ?? '-']),
+        uploads.map((u) => [u.certificateTypeId, u.fileName, u.rows, u.pmhUploadId ?? '-', uploadStatusLabel(u.status, lang()), u.accepted ?? '-', u.rejected ?? '-']),
       ),
     );
   }

@@ -48,7 +48,11 @@ function resolvePaths(config: BotConfig, base: string): BotConfig {
     },
     programs: config.programs.map((program) => ({ ...program, sql: absOptional(program.sql) })),
     output: { ...config.output, layout: absOptional(config.output.layout) },
-    pmh: { ...config.pmh, screen_profile: absOptional(config.pmh.screen_profile) },
+    pmh: {
+      ...config.pmh,
+      screen_profile: absOptional(config.pmh.screen_profile),
+      ...(config.pmh.folder ? { folder: { ...config.pmh.folder, path: abs(config.pmh.folder.path) } } : {}),
+    },
     secrets: { ...config.secrets, file: absOptional(config.secrets.file) },
     browser: {
       ...config.browser,
@@ -110,10 +114,58 @@ function checkReferences(config: BotConfig, file: string): void {
   if (config.browser.executable_path) needFile(config.browser.executable_path, 'browser.executable_path');
   if (config.output.layout) needFile(config.output.layout, 'output.layout');
   if (config.pmh.screen_profile) needFile(config.pmh.screen_profile, 'pmh.screen_profile');
+  problems.push(...transportProblems(config));
   // One source can be named by several programs: say each problem once.
   const unique = problems.filter((p, i) => problems.findIndex((q) => q.path === p.path && q.ja === p.ja) === i);
   problems.splice(0, problems.length, ...unique);
   if (problems.length) throwInvalid(file, problems.map((p) => ({ ...p, line: null })));
+}
+
+/** The format (csv | json) of the layout file the config names; the default layout is CSV. */
+function layoutFormat(layoutPath: string | undefined): string | null {
+  if (layoutPath === undefined) return 'csv';
+  if (!existsSync(layoutPath)) return null; // reported as a missing file
+  const { file, source } = readEditedFile(layoutPath);
+  const data = parseYaml(file, source).data as { format?: unknown } | null;
+  return typeof data?.format === 'string' ? data.format : null;
+}
+
+/** The chosen delivery channel has its section, and what it needs from the rest of the config. */
+function transportProblems(config: BotConfig): { path: string; ja: string; en: string }[] {
+  const problems: { path: string; ja: string; en: string }[] = [];
+  const { transport } = config.pmh;
+  if (transport === 'api') {
+    if (!config.pmh.api) {
+      problems.push({ path: 'pmh.api', ja: 'transport: api には pmh.api（url・token_env）の設定が必要です', en: 'transport: api needs a pmh.api section (url, token_env)' });
+    }
+    const format = layoutFormat(config.output.layout);
+    if (format !== null && format !== 'json') {
+      problems.push({
+        path: 'output.layout',
+        ja: 'transport: api は登録 API の JSON を送ります。format: json のレイアウトファイルを output.layout に指定してください（config/layouts/pmh-v1.yaml をコピーして format: json に変えたもので構いません）',
+        en: 'transport: api sends the registration API\'s JSON: name a layout file with format: json in output.layout (a copy of config/layouts/pmh-v1.yaml with format: json will do)',
+      });
+    }
+    if (config.pmh.mode !== 'diff') {
+      problems.push({
+        path: 'pmh.mode',
+        ja: 'transport: api では mode: diff（差分連携）を指定してください。登録 API はレコードの追加・更新・削除（isDeleted）で登録し、ファイル全体の置き換え（全件連携）はできません',
+        en: 'transport: api needs mode: diff: the registration API adds, updates and deletes (isDeleted) records one by one and cannot replace a whole type (full)',
+      });
+    }
+  }
+  if (transport === 'folder') {
+    if (!config.pmh.folder) {
+      problems.push({ path: 'pmh.folder', ja: 'transport: folder には pmh.folder（path）の設定が必要です', en: 'transport: folder needs a pmh.folder section (path)' });
+    } else if (config.pmh.mode === 'diff' && config.pmh.folder.wait_for_pickup_seconds === 0) {
+      problems.push({
+        path: 'pmh.folder.wait_for_pickup_seconds',
+        ja: '差分連携（mode: diff）でフォルダー連携を使うときは、取り込みを待つ秒数（1 以上）を指定してください。取り込みを確認できないと、次回の差分の基準が進みません',
+        en: 'with mode: diff the folder channel must wait for the pickup (1 or more seconds): without it the base of the next differential never advances',
+      });
+    }
+  }
+  return problems;
 }
 
 export function loadConfig(path: string): LoadedConfig {

@@ -147,8 +147,35 @@ const browserSchema = z.strictObject({
   ignore_https_errors: z.boolean().optional(),
 });
 
+/** `transport: api`: the registration Web API (the Agency's method #1). */
+const pmhApiSchema = z.strictObject({
+  /** The registration endpoint (full URL), e.g. https://pmh.example/api/v1/recipients. */
+  url: z.url({ protocol: /^https?$/ }),
+  /** Environment variable holding the API's bearer token (never the token itself). */
+  token_env: envName,
+  /** Records per request; lower it when PMH answers 413 (too large). */
+  chunk_size: z.number().int().min(1).max(100_000).default(500),
+  /** Seconds to wait for PMH's answer to one request. */
+  timeout_seconds: z.number().int().min(1).max(3600).default(120),
+});
+
+/** `transport: folder`: files dropped into a folder for the Agency's batch tool or a manual upload (methods #2, #3). */
+const pmhFolderSchema = z.strictObject({
+  /** The folder the batch tool reads (relative to the config file; a UNC path works on Windows). */
+  path: z.string().min(1),
+  /** Write `<file>.done` once the file is complete (what the batch tool waits for). */
+  marker: z.boolean().default(true),
+  /** Wait up to this long for the batch tool to take the file (it disappears); 0: do not wait. */
+  wait_for_pickup_seconds: z.number().int().min(0).max(86_400).default(0),
+});
+
 const pmhSchema = z.strictObject({
-  transport: z.literal('screen').default('screen'),
+  /** How the files reach PMH: screen (Playwright on the PMH screen), api (the registration Web API), folder (a drop folder). */
+  transport: z.enum(['screen', 'api', 'folder']).default('screen'),
+  /** Required with transport: api. */
+  api: pmhApiSchema.optional(),
+  /** Required with transport: folder. */
+  folder: pmhFolderSchema.optional(),
   /** Base URL of the PMH municipal screen. */
   url: z.url({ protocol: /^https?$/ }),
   user_id: z.string().min(1),

@@ -623,6 +623,90 @@ export const errorCatalog = entries({
       en: 'Fix the value of {option} and run again. Nothing was processed.',
     },
   },
+  PmhApiUnauthorized: {
+    kind: 'business',
+    title: { ja: 'PMH の登録 API がアクセストークンを受け付けませんでした', en: 'The PMH registration API refused the access token' },
+    message: { ja: '{url} が HTTP {status}（認証エラー）を返しました。{fileName} は送信していません。', en: '{url} answered HTTP {status} (not authorised). {fileName} was not sent.' },
+    hint: {
+      ja: '自動では再試行しません。pmh.api.token_env で指定した環境変数（または秘密情報ファイル・資格情報ストア）のトークンが正しいか、有効期限が切れていないかを確認してから、`pmh-bot replay {runId}` を実行してください。',
+      en: 'Not retried. Check the token in the variable named by pmh.api.token_env (or the secrets file / credential store) and whether it expired, then run `pmh-bot replay {runId}`.',
+    },
+  },
+  PmhApiPayloadTooLarge: {
+    kind: 'critical',
+    title: { ja: 'PMH の登録 API に対して 1 回の送信量が大きすぎます', en: 'Too much data in one request to the PMH registration API' },
+    message: { ja: '{fileName} の {first}〜{last} 件目（{records} 件、{bytes} バイト）を PMH が HTTP 413 で断りました。', en: 'PMH answered HTTP 413 to records {first}-{last} of {fileName} ({records} records, {bytes} bytes).' },
+    hint: {
+      ja: '設定 pmh.api.chunk_size（現在 {chunkSize}）を小さくしてから `pmh-bot replay {runId}` を実行してください。受け付けられた分は再送されません。',
+      en: 'Lower pmh.api.chunk_size (now {chunkSize}), then run `pmh-bot replay {runId}`. What PMH accepted is not sent again.',
+    },
+  },
+  PmhApiRateLimited: {
+    kind: 'system',
+    title: { ja: 'PMH の登録 API が混み合っています', en: 'The PMH registration API asked to slow down' },
+    message: { ja: '{url} が HTTP 429 を返しました（{fileName} の {first}〜{last} 件目、待機指示 {retryAfter} 秒）。', en: '{url} answered HTTP 429 (records {first}-{last} of {fileName}; asked to wait {retryAfter} s).' },
+    hint: {
+      ja: '自動で待ってから再試行します。再試行の上限に達した場合は、時間をおいて `pmh-bot replay {runId}` を実行してください。',
+      en: 'Retried automatically after the wait. If retries ran out, run `pmh-bot replay {runId}` later.',
+    },
+  },
+  PmhApiUnreachable: {
+    kind: 'system',
+    title: { ja: 'PMH の登録 API に接続できません', en: 'Cannot reach the PMH registration API' },
+    message: { ja: '{url} に接続できません: {detail}', en: 'Cannot reach {url}: {detail}' },
+    hint: {
+      ja: 'LGWAN 回線・DNS・設定 pmh.api.url を確認してください。送信前の接続失敗なので、PMH には何も届いていません。一時的な障害は自動で再試行します。',
+      en: 'Check the LGWAN line, DNS and pmh.api.url. The connection failed before sending: nothing reached PMH. Temporary failures are retried automatically.',
+    },
+  },
+  PmhApiNoAnswer: {
+    kind: 'business',
+    title: { ja: 'PMH の登録 API から応答がありませんでした', en: 'No answer from the PMH registration API' },
+    message: {
+      ja: '{fileName} の {first}〜{last} 件目を送信しましたが、PMH の応答を受け取れませんでした（{detail}）。PMH に届いた可能性があるため、自動では再送していません。',
+      en: 'Records {first}-{last} of {fileName} were sent but no answer came back ({detail}). They may have reached PMH, so they were not resent automatically.',
+    },
+    hint: {
+      ja: '登録 API には送信履歴がないため、届いたかどうかを確認できません。再送してよい場合は `pmh-bot replay {runId} --confirm-resubmit` を実行してください（同じレコードの追加・変更は上書きになりますが、削除は「削除対象の履歴が存在しません」のエラーになることがあります）。',
+      en: 'The API keeps no history to consult. If a resend is acceptable, run `pmh-bot replay {runId} --confirm-resubmit` (additions and changes are overwritten harmlessly; a deletion may come back as "no such record").',
+    },
+  },
+  PmhApiRequestRefused: {
+    kind: 'business',
+    title: { ja: 'PMH の登録 API が送信内容を受け付けませんでした', en: 'The PMH registration API refused the request' },
+    message: { ja: '{fileName} の {first}〜{last} 件目に PMH が HTTP {status} を返しました: {detail}', en: 'PMH answered HTTP {status} to records {first}-{last} of {fileName}: {detail}' },
+    hint: {
+      ja: '何も登録されていません。設定 pmh.api.url と、レイアウト（format: json）を確認し、ベンダーに連絡してください。同じ内容を再送しても同じ結果になります。',
+      en: 'Nothing was registered. Check pmh.api.url and the layout (format: json) and contact the vendor. Resending the same data gives the same answer.',
+    },
+  },
+  DropFolderUnavailable: {
+    kind: 'system',
+    title: { ja: '連携フォルダーに書き込めません', en: 'Cannot write to the drop folder' },
+    message: { ja: 'フォルダー {folder} に {fileName} を置けません: {detail}', en: 'Cannot put {fileName} into {folder}: {detail}' },
+    hint: {
+      ja: '設定 pmh.folder.path のフォルダーがあるか、ネットワークドライブがつながっているか、ボットのアカウントに書き込み権限があるかを確認してから `pmh-bot replay {runId}` を実行してください。',
+      en: 'Check that the folder in pmh.folder.path exists, the network drive is connected and the bot\'s account may write there, then run `pmh-bot replay {runId}`.',
+    },
+  },
+  DropFolderOccupied: {
+    kind: 'business',
+    title: { ja: '連携フォルダーに同じ名前の別のファイルがあります', en: 'A different file of the same name waits in the drop folder' },
+    message: { ja: 'フォルダー {folder} に、内容の異なる {fileName} がすでにあります。上書きしていません。', en: '{folder} already holds a different {fileName}. Not overwritten.' },
+    hint: {
+      ja: 'バッチツールがまだ取り込んでいないファイルの可能性があります。取り込みの状況を確認し、不要なら担当者がファイルを移動してから `pmh-bot replay {runId}` を実行してください。',
+      en: 'The batch tool may not have taken it yet. Check, move the file away if it is not needed, then run `pmh-bot replay {runId}`.',
+    },
+  },
+  DropFolderNotPickedUp: {
+    kind: 'system',
+    title: { ja: 'バッチツールがファイルを取り込みませんでした', en: 'The batch tool did not take the file' },
+    message: { ja: 'フォルダー {folder} の {fileName} が {seconds} 秒たっても取り込まれませんでした。', en: '{fileName} in {folder} was not taken within {seconds} s.' },
+    hint: {
+      ja: 'ファイルは置いたままです。バッチツールが動いているか、同じフォルダーを見ているかを確認してください。取り込まれた後に `pmh-bot replay {runId}` を実行すると、ファイルを置き直さずに取り込みを確認して差分の基準を進めます。',
+      en: 'The file stays in place. Check that the batch tool runs and watches this folder. Once it took the file, `pmh-bot replay {runId}` confirms the pickup without placing the file again and advances the differential base.',
+    },
+  },
   UnexpectedFailure: {
     kind: 'system',
     title: { ja: '予期しないエラーが発生しました', en: 'Unexpected failure' },

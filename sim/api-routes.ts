@@ -7,6 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiRecordKey, ApiState } from './api-state.ts';
 import { checkApiRecord } from './api-records.ts';
 import type { SimContext } from './context.ts';
@@ -107,6 +108,26 @@ export async function handleApi(ctx: SimContext, api: ApiState, req: IncomingMes
     return apiError(res, 413, 'payload_too_large', `1 回のリクエストは ${api.maxRecords} 件までです（${records.length} 件）。`);
   }
 
+  const delayMs = ctx.faults.takeApiDelay();
+  if (delayMs > 0) {
+    let gone = false;
+    const onClose = (): void => {
+      gone = !res.writableEnded;
+    };
+    res.once('close', onClose);
+    try {
+      await sleep(delayMs, undefined, { signal: ctx.shutdown });
+    } catch {
+      res.destroy(); // the simulator is closing
+      return;
+    }
+    res.off('close', onClose);
+    if (gone || res.destroyed) {
+      // Like a server that checks the connection before committing: nothing is registered.
+      api.record({ ...base, status: 499, authorization: 'ok', records: records.length });
+      return;
+    }
+  }
   const { result, keys, uploadId } = register(ctx, records, body);
   const entry = api.record({ ...base, status: 200, authorization: 'ok', records: records.length, accepted: result.accepted, rejected: result.rejected, uploadId, keys });
   sendJson(res, 200, { ...result, requestId: `R${String(entry.id).padStart(6, '0')}` });

@@ -30,6 +30,8 @@ export interface SimFaults {
   confirmStyle?: ConfirmStyle;
   /** Registration API requests (/api/...) are answered with this status, unprocessed; 429 (and 503) carry Retry-After when retryAfterSeconds is given. count as above. */
   api?: { status: 429 | 500 | 503; count?: number; retryAfterSeconds?: number };
+  /** Registration API requests wait `ms` after they are read, before they are processed; one whose client has gone meanwhile is not processed (logged with status 499). count as above. */
+  apiSlow?: { ms: number; count?: number };
 }
 
 export const DEFAULT_REFUSAL_REASON = 'PMH 側の処理でエラーが発生したため、ファイル全体を受け付けられませんでした。';
@@ -68,6 +70,7 @@ const faultsSchema = z
       })
       .strict()
       .optional(),
+    apiSlow: z.object({ ms: z.number().int().nonnegative(), count }).strict().optional(),
   })
   .strict();
 
@@ -142,6 +145,14 @@ export class FaultState {
     return { status: api.status, retryAfterSeconds: api.retryAfterSeconds ?? null };
   }
 
+  /** Decides, and uses up, how long a registration API request waits before it is processed. */
+  takeApiDelay(): number {
+    const slow = this.faults.apiSlow;
+    if (!slow) return 0;
+    this.useOnce('apiSlow');
+    return slow.ms;
+  }
+
   /** True once: for the first request of a logged-in session at the expiry point. */
   takeSessionExpiry(pathname: string): boolean {
     const at = this.faults.expireSession?.at;
@@ -186,7 +197,7 @@ export class FaultState {
     this.plans.delete(uploadId);
   }
 
-  private useOnce(name: 'slow' | 'maintenance' | 'httpError' | 'api'): void {
+  private useOnce(name: 'slow' | 'maintenance' | 'httpError' | 'api' | 'apiSlow'): void {
     const fault = this.faults[name];
     if (fault?.count === undefined) return;
     if (fault.count <= 1) delete this.faults[name];

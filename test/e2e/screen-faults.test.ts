@@ -5,6 +5,7 @@
  * and a Japanese message — plus the evidence left behind and what PMH actually received.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -162,6 +163,39 @@ describe('screen flow under PMH faults', { timeout: 900_000 }, () => {
         assertSucceeded(summary, env);
       }
       await setFaults(env, {});
+    });
+  });
+
+  describe('a browser that crashes', () => {
+    let env: DemoEnv;
+    before(async () => (env = await startDemoEnv({ recipients: 150, processingDelayMs: 2500 })));
+    after(async () => env.close());
+
+    it('is restarted for the next attempt, which waits for the acknowledged upload instead of sending it again', async () => {
+      const beforeStats = await stats(env);
+      const running = runCycle({ config: configOf(env, { mode: 'full' }), trigger: 'test' });
+      // Kill the browser the bot launched (a child of this process) while it waits for PMH's result.
+      const ledgerFile = join(env.config.data_dir, 'ledger.sqlite');
+      for (let i = 0; ; i += 1) {
+        assert.ok(i < 2400, 'the flow never reached the result step');
+        await new Promise((r) => setTimeout(r, 25));
+        if (!existsSync(ledgerFile)) continue;
+        const ledger = new Ledger(ledgerFile);
+        const waiting = ledger.recentRuns(1).some((run) => ledger.steps(run.id).some((s) => s.name.startsWith('screen:result:') && s.status === 'running'));
+        ledger.close();
+        if (waiting) break;
+      }
+      const children = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .filter(([, comm]) => comm && /chrom/i.test(comm));
+      assert.ok(children.length > 0, 'the browser is a child of this process');
+      for (const [pid] of children) process.kill(Number(pid), 'SIGKILL');
+      const summary = await running;
+      assertSucceeded(summary, env);
+      assert.ok(stepsOf(summary).some((s) => s.error_code === 'BrowserFailed'), JSON.stringify(stepsOf(summary).map((s) => [s.name, s.error_code])));
+      assert.equal(retryWaits(summary), 1);
+      assert.equal((await stats(env)).registrations - beforeStats.registrations, 1, 'uploaded once');
     });
   });
 
