@@ -39,7 +39,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const out = options.out ?? console.log;
   const loaded = loadConfig(options.configPath).config;
   const config = options.browser ? withBrowserOverrides(loaded, options.browser) : loaded;
-  const envName = config.pmh.password_env;
+  // The demo drives the simulator's screen: the example config sets both (and load.ts requires them for transport: screen).
+  const envName = config.pmh.password_env ?? 'PMH_PASSWORD';
+  const userId = config.pmh.user_id ?? 'pmh-demo';
   if (!process.env[envName]) {
     // Only the demo's own simulator accepts it; announced so an operator can log in and look.
     process.env[envName] = DEMO_PASSWORD;
@@ -52,15 +54,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   out(t(cliText.demoData, { dir: demoDir, recipients: data.recipients, certificates }));
 
   const simulator = await startSimulator({
-    users: [{ userId: config.pmh.user_id, password: process.env[envName]! }],
+    users: [{ userId, password: process.env[envName]! }],
     certificateTypes: config.programs.map((p) => ({ id: p.certificate_type_id, name: p.certificate_name })),
     storePath: join(demoDir, 'pmh-simulator.sqlite'),
   });
   out(t(cliText.demoSim, { url: simulator.url }));
   const summary = await runCycle({
-    config: { ...config, pmh: { ...config.pmh, url: simulator.url, poll_interval_seconds: 1 } },
+    config: { ...config, pmh: { ...config.pmh, transport: 'screen', url: simulator.url, user_id: userId, password_env: envName, poll_interval_seconds: 1 } },
     trigger: 'demo',
   });
   if (!options.keepSimulator) await simulator.close();
-  return { summary, simulator, historyUrl: `${simulator.url}/history`, userId: config.pmh.user_id, passwordEnv: envName };
+  return { summary, simulator, historyUrl: `${simulator.url}/history`, userId, passwordEnv: envName };
 }

@@ -3,6 +3,8 @@
  * browser (so its proxy and certificate settings are what is tested) and shows the login
  * form. The browser is started once and shared by both checks.
  */
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { BotConfig } from '../config/schema.ts';
 import { pmhError } from '../core/errors.ts';
@@ -77,7 +79,47 @@ export interface PmhChecks {
   close(): Promise<void>;
 }
 
+/** The API answers at all (any status below 500: authentication is the run's business, not the preflight's). */
+async function checkApiReachable(url: string): Promise<CheckOutcome> {
+  let status: number;
+  try {
+    const response = await fetch(url, { method: 'OPTIONS', redirect: 'manual', signal: AbortSignal.timeout(15_000) });
+    status = response.status;
+    await response.body?.cancel().catch(() => undefined);
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause ?? error;
+    throw pmhError('PmhUnreachable', { url, detail: detailOf(cause) });
+  }
+  if (status >= 500) throw pmhError('PmhUnreachable', { url, detail: `HTTP ${status}` });
+  return { status: 'ok', detail: `HTTP ${status}` };
+}
+
+/** The drop folder exists and the bot can write (and remove) a file there. */
+async function checkDropFolder(path: string): Promise<CheckOutcome> {
+  const probe = join(path, `.pmh-bot-doctor-${process.pid}`);
+  try {
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (error) {
+    throw pmhError('DropFolderUnavailable', { folder: path, fileName: '(doctor)', detail: (error as NodeJS.ErrnoException).code ?? String(error) });
+  }
+  return { status: 'ok', detail: path };
+}
+
 export function pmhChecks(config: BotConfig, profilePath?: string): PmhChecks {
+  const { transport, api, folder } = config.pmh;
+  if (transport === 'api' && api) {
+    return {
+      checks: [{ id: 'pmh', label: { ja: 'PMH 登録 API', en: 'PMH registration API' }, seconds: 30, run: () => checkApiReachable(api.url) }],
+      close: async () => undefined,
+    };
+  }
+  if (transport === 'folder' && folder) {
+    return {
+      checks: [{ id: 'pmh', label: { ja: '連携フォルダー', en: 'drop folder' }, seconds: 30, run: () => checkDropFolder(folder.path) }],
+      close: async () => undefined,
+    };
+  }
   let launching: Promise<Browser> | undefined;
   const browser = (): Promise<Browser> => (launching ??= launchBrowser(config.browser));
   const actionSeconds = config.pmh.action_timeout_seconds;

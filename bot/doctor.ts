@@ -65,7 +65,7 @@ function pmhUrlForClock(config: BotConfig, options: DoctorOptions): string {
   try {
     return loginTarget(config, options.screenProfile).url;
   } catch {
-    return config.pmh.url;
+    return config.pmh.url ?? config.pmh.api?.url ?? '';
   }
 }
 

@@ -109,11 +109,16 @@ const STEP_TEXT: Record<string, Bilingual> = {
   approve: { ja: '承認', en: 'Approve' },
   'screen:login': { ja: 'ログイン', en: 'Log in' },
   'screen:logout': { ja: 'ログアウト', en: 'Log out' },
+  'screen:retry-wait': { ja: '再試行までの待機', en: 'Wait before retrying' },
+  'api:retry-wait': { ja: '再試行までの待機', en: 'Wait before retrying' },
+  replay: { ja: '再実行の計画', en: 'Replay plan' },
 };
 
 const STEP_PREFIX_TEXT: Record<string, Bilingual> = {
   'screen:upload': { ja: 'アップロード（{type}）', en: 'Upload ({type})' },
   'screen:result': { ja: '結果待ち（{type}）', en: 'Wait for result ({type})' },
+  api: { ja: 'API 送信（{type}）', en: 'API delivery ({type})' },
+  folder: { ja: 'フォルダー配置（{type}）', en: 'Drop folder ({type})' },
 };
 
 /** A step's name as an operator reads it; unknown names are shown as they are. */
@@ -133,6 +138,9 @@ export const STEP_STATUS_TEXT: Record<string, Bilingual> = {
 
 const UPLOAD_STATUS_TEXT: Record<string, Bilingual> = {
   pending: { ja: '未送信', en: 'not sent' },
+  submitting: { ja: '送信中に停止（到達未確認）', en: 'stopped while sending (arrival unknown)' },
+  delivered: { ja: 'フォルダーに配置済み', en: 'placed in the folder' },
+  picked_up: { ja: '取り込み済み', en: 'taken by the batch tool' },
   registered: { ja: '受付済み（結果未確認）', en: 'registered (no result yet)' },
   done: { ja: '処理完了', en: 'done' },
   refused: { ja: '受付拒否', en: 'refused' },

@@ -439,9 +439,10 @@ async function deliver(ctx: RunContext, resume?: DeliveryResume): Promise<void> 
     ctx.outcomes = await deliverViaScreen({
       runId: ctx.id,
       account: {
-        baseUrl: pmh.url,
-        userId: pmh.user_id,
-        password: readSecret(pmh.password_env, 'pmh.password_env'),
+        // Present with transport: screen (config/load.ts checks it).
+        baseUrl: pmh.url!,
+        userId: pmh.user_id!,
+        password: readSecret(pmh.password_env!, 'pmh.password_env'),
         totpKey: totpKeyOf(ctx.config),
       },
       timings: {

@@ -134,6 +134,13 @@ function layoutFormat(layoutPath: string | undefined): string | null {
 function transportProblems(config: BotConfig): { path: string; ja: string; en: string }[] {
   const problems: { path: string; ja: string; en: string }[] = [];
   const { transport } = config.pmh;
+  if (transport === 'screen') {
+    for (const key of ['url', 'user_id', 'password_env'] as const) {
+      if (!config.pmh[key]) {
+        problems.push({ path: `pmh.${key}`, ja: `transport: screen（画面からのアップロード）には pmh.${key} が必要です`, en: `transport: screen needs pmh.${key}` });
+      }
+    }
+  }
   if (transport === 'api') {
     if (!config.pmh.api) {
       problems.push({ path: 'pmh.api', ja: 'transport: api には pmh.api（url・token_env）の設定が必要です', en: 'transport: api needs a pmh.api section (url, token_env)' });
@@ -142,8 +149,8 @@ function transportProblems(config: BotConfig): { path: string; ja: string; en: s
     if (format !== null && format !== 'json') {
       problems.push({
         path: 'output.layout',
-        ja: 'transport: api は登録 API の JSON を送ります。format: json のレイアウトファイルを output.layout に指定してください（config/layouts/pmh-v1.yaml をコピーして format: json に変えたもので構いません）',
-        en: 'transport: api sends the registration API\'s JSON: name a layout file with format: json in output.layout (a copy of config/layouts/pmh-v1.yaml with format: json will do)',
+        ja: 'transport: api は登録 API の JSON を送ります。format: json のレイアウトファイルを output.layout に指定してください（同梱の config/layouts/pmh-v1-json.yaml が使えます）',
+        en: 'transport: api sends the registration API\'s JSON: name a layout file with format: json in output.layout (the shipped config/layouts/pmh-v1-json.yaml will do)',
       });
     }
     if (config.pmh.mode !== 'diff') {

@@ -176,10 +176,12 @@ const pmhSchema = z.strictObject({
   api: pmhApiSchema.optional(),
   /** Required with transport: folder. */
   folder: pmhFolderSchema.optional(),
-  /** Base URL of the PMH municipal screen. */
-  url: z.url({ protocol: /^https?$/ }),
-  user_id: z.string().min(1),
-  password_env: envName,
+  /** Base URL of the PMH municipal screen (required with transport: screen). */
+  url: z.url({ protocol: /^https?$/ }).optional(),
+  /** The PMH user ID of the screen (required with transport: screen). */
+  user_id: z.string().min(1).optional(),
+  /** Environment variable holding the screen password (required with transport: screen). */
+  password_env: envName.optional(),
   /** full: every record every day (全件連携); diff: only what changed since PMH last accepted (差分連携). */
   mode: z.enum(['full', 'diff']).default('full'),
   poll_interval_seconds: z.number().min(0.2).max(300).default(2),

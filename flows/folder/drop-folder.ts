@@ -9,8 +9,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { pmhError } from '../../core/errors.ts';
+
+/** Readable by the batch tool's group, never by everyone: the file holds personal data (on Windows the folder's ACL decides). */
+const FILE_MODE = 0o640;
 
 export interface DropResult {
   /** The file's final path in the folder. */
@@ -60,9 +62,9 @@ async function syncFolder(folder: string): Promise<void> {
 async function copyAtomically(source: string, target: string): Promise<void> {
   const temporary = `${target}.tmp`;
   try {
-    const handle = await open(temporary, 'w', 0o600);
+    const handle = await open(temporary, 'w', FILE_MODE);
     try {
-      await pipeline(createReadStream(source), handle.createWriteStream({ autoClose: false }));
+      for await (const chunk of createReadStream(source, { highWaterMark: 1 << 20 })) await handle.write(chunk as Buffer);
       await handle.sync();
     } finally {
       await handle.close();
@@ -101,7 +103,7 @@ export async function dropFile(source: string, options: DropOptions): Promise<Dr
     if (markerPath && !(await exists(markerPath))) {
       // Written under another name and renamed too: a tool that waits for the marker sees it whole.
       const temporary = `${markerPath}.tmp`;
-      const handle = await open(temporary, 'w', 0o600);
+      const handle = await open(temporary, 'w', FILE_MODE);
       try {
         await handle.sync();
       } finally {

@@ -8,12 +8,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { stringify } from 'yaml';
 import { Ledger } from '../../bot/ledger.ts';
 import { replayRun } from '../../bot/replay.ts';
 import { ledgerPath, runCycle, type RunSummary } from '../../bot/run.ts';
+import { ConfigError } from '../../config/config-error.ts';
+import { loadConfig } from '../../config/load.ts';
 import type { ApiRequestEntry, ApiStats } from '../../sim/server.ts';
 import { simJson } from '../helpers/demo-env.ts';
 import { API_TOKEN, API_TOKEN_ENV, startTransportEnv, type TransportEnv } from '../helpers/transport-env.ts';
@@ -197,6 +201,33 @@ describe('transport: api', { timeout: 900_000 }, () => {
       // The next differential sends the rejected records again, and only them.
       const again = await runCycle({ config: env.config, trigger: 'test' });
       assert.deepEqual(again.files.map((f) => [f.certificateTypeId, f.rows]), [['990001HITORIOYA', rejectedCount]]);
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('transport: api, config checks at start-up', () => {
+  it('names the key to fix: a CSV layout, full mode, a missing pmh.api section', async () => {
+    const env = await startTransportEnv({ transport: 'api', recipients: 20 });
+    try {
+      const path = join(env.dir, 'bad.yaml');
+      const problemsOf = (config: object): string[] => {
+        writeFileSync(path, stringify(config));
+        try {
+          loadConfig(path);
+        } catch (error) {
+          if (error instanceof ConfigError) return error.problems.map((p) => p.path);
+          throw error;
+        }
+        return [];
+      };
+      const { layout: _layout, ...defaultOutput } = env.config.output;
+      assert.deepEqual(problemsOf({ ...env.config, output: defaultOutput }), ['output.layout'], 'the default layout is CSV');
+      assert.deepEqual(problemsOf({ ...env.config, pmh: { ...env.config.pmh, mode: 'full' } }), ['pmh.mode']);
+      const { api: _api, ...withoutApi } = env.config.pmh;
+      assert.deepEqual(problemsOf({ ...env.config, pmh: withoutApi }), ['pmh.api']);
+      assert.deepEqual(problemsOf(env.config), []);
     } finally {
       await env.close();
     }

@@ -36,7 +36,7 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
   const data = generateDemoData({ dir: join(dir, 'sources'), recipients: options.recipients ?? 2000, baseDate: BASE_DATE });
   const example = loadConfig(EXAMPLE_CONFIG).config;
   const simulator = await startSimulator({
-    users: [{ userId: example.pmh.user_id, password: TEST_PASSWORD, ...(options.totpSecret ? { totpSecret: options.totpSecret } : {}) }],
+    users: [{ userId: example.pmh.user_id!, password: TEST_PASSWORD, ...(options.totpSecret ? { totpSecret: options.totpSecret } : {}) }],
     certificateTypes: example.programs.map((p) => ({ id: p.certificate_type_id, name: p.certificate_name })),
     storePath: join(dir, 'sim.sqlite'),
     processingDelayMs: options.processingDelayMs ?? 100,

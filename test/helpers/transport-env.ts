@@ -52,7 +52,7 @@ export async function startTransportEnv(options: TransportEnvOptions): Promise<T
   let simulator: Simulator;
   try {
     simulator = await startSimulator({
-      users: [{ userId: demo.config.pmh.user_id, password: TEST_PASSWORD, ...(options.totpSecret ? { totpSecret: options.totpSecret } : {}) }],
+      users: [{ userId: demo.config.pmh.user_id!, password: TEST_PASSWORD, ...(options.totpSecret ? { totpSecret: options.totpSecret } : {}) }],
       certificateTypes: demo.config.programs
         .filter((p) => !options.simTypes || options.simTypes.includes(p.certificate_type_id))
         .map((p) => ({ id: p.certificate_type_id, name: p.certificate_name })),
