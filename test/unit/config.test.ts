@@ -74,7 +74,14 @@ describe('configuration', () => {
     const bad = example.replace('password_env: PMH_PASSWORD', 'password: hunter2');
     const error = configError(() => parseConfig('x.yaml', bad));
     assert.ok(error.problems.some((p) => p.path === 'pmh' && /password/.test(p.ja)));
-    assert.ok(error.problems.some((p) => p.path === 'pmh.password_env'));
+  });
+
+  it('the screen needs its URL, user and password variable; the other channels do not', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pmh-config-'));
+    const file = join(dir, 'pmh-bot.yaml');
+    writeFileSync(file, relocated(example.replace('password_env: PMH_PASSWORD', '# no password_env')));
+    const error = configError(() => loadConfig(file));
+    assert.ok(error.problems.some((p) => p.path === 'pmh.password_env' && /transport: screen/.test(p.ja)), JSON.stringify(error.problems));
   });
 
   it('stops on YAML syntax errors with the line', () => {
