@@ -9,7 +9,6 @@ import { asPmhBotError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { RunStatus } from './ledger.ts';
 import { runNoticeCommand } from './notify-command.ts';
-import { sendNoticeMail } from './notify-mail.ts';
 import type { RunNotice } from './run-notice.ts';
 
 export type NotifyConfig = BotConfig['notify'];
@@ -46,7 +45,8 @@ export async function notifyRun(notice: RunNotice, config: NotifyConfig, log: Lo
   if (!shouldNotify(notice.status, config.on)) return [];
   const sends: Promise<NotifyResult>[] = [];
   const { mail, command } = config;
-  if (mail) sends.push(guarded('mail', () => sendNoticeMail(notice, mail)));
+  // nodemailer is loaded only by a run that mails.
+  if (mail) sends.push(guarded('mail', async () => (await import('./notify-mail.ts')).sendNoticeMail(notice, mail)));
   if (command) sends.push(guarded('command', () => runNoticeCommand(notice, command)));
   const results = await Promise.all(sends);
   for (const result of results) {

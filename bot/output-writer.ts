@@ -25,7 +25,6 @@ import { dirname, extname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import iconv from 'iconv-lite';
-import { stringify as stringifyRows } from 'csv-stringify/sync';
 import { unencodableFields } from './encodable.ts';
 import type { Layout, OutputEncoding } from './layout-file.ts';
 import { csvColumnsOf } from './layout.ts';
@@ -88,14 +87,45 @@ interface Serialiser {
   record(record: PmhRecord): Buffer;
 }
 
+/** Any character that may call for quotes; the exact rule is in csvLine. */
+const MAY_NEED_QUOTES = /[",\r\n]/;
+
+/**
+ * One CSV row, byte for byte what csv-stringify (the writer's former serialiser) writes
+ * with `quoted` and `quoted_empty` set to `quoteAll`: a cell is quoted when it holds a
+ * quote (doubled) or a comma, or the record delimiter itself (csv-stringify checks the
+ * delimiter as configured: with CRLF, a lone LF does not cause quotes). Written out
+ * because csv-stringify's per-call option handling was the writer's largest cost at a
+ * million rows; test/e2e/bench.test.ts holds the two to the same bytes.
+ */
+export function csvLine(quoteAll: boolean, recordDelimiter: '\n' | '\r\n'): (cells: readonly string[]) => string {
+  const cell = (value: string): string => {
+    if (value === '') return quoteAll ? '""' : '';
+    if (!MAY_NEED_QUOTES.test(value)) return quoteAll ? `"${value}"` : value;
+    const hasQuote = value.includes('"');
+    const quote = quoteAll || hasQuote || value.includes(',') || value.includes(recordDelimiter);
+    const escaped = hasQuote ? value.replaceAll('"', '""') : value;
+    return quote ? `"${escaped}"` : escaped;
+  };
+  return (cells) => {
+    let row = '';
+    for (let index = 0; index < cells.length; index += 1) {
+      if (index > 0) row += ',';
+      row += cell(cells[index]!);
+    }
+    return row + recordDelimiter;
+  };
+}
+
+/** The key map's rows: as needed quoting, LF. */
+const keyMapLine = csvLine(false, '\n');
+
 function csvSerialiser(layout: Layout): Serialiser {
   const { encoding, line_ending: lineEnding, quoting, header } = layout.csv;
   const columns = csvColumnsOf(layout);
-  // csv-stringify's RFC 4180 quoting, one row at a time: the writer must know a row's bytes
-  // before it decides which part the row goes to.
-  const quoteAll = quoting === 'all';
-  const options = { record_delimiter: lineEnding === 'crlf' ? 'windows' : 'unix', quoted: quoteAll, quoted_empty: quoteAll, eof: true } as const;
-  const line = (cells: string[]): string => stringifyRows([cells], options);
+  // One row at a time: the writer must know a row's bytes before it decides which part
+  // the row goes to.
+  const line = csvLine(quoting === 'all', lineEnding === 'crlf' ? '\r\n' : '\n');
   const encode = encoding === 'cp932' ? (text: string) => iconv.encode(text, 'cp932') : (text: string) => Buffer.from(text, 'utf8');
   const bom = encoding === 'utf-8-bom' ? UTF8_BOM : EMPTY;
   return {
@@ -344,9 +374,7 @@ function startPart(serialiser: Serialiser, path: string, part: number): PartFile
       const startLine = line;
       const wrote = writeData(record);
       rows += 1;
-      const keyRow = stringifyRows([[String(startLine), source.residentNo, source.certificateId, source.programCode, historyKey]], {
-        record_delimiter: 'unix',
-      });
+      const keyRow = keyMapLine([String(startLine), source.residentNo, source.certificateId, source.programCode, historyKey]);
       const keyed = keys.write(Buffer.from(keyRow, 'utf8'));
       if (separated === DONE && wrote === DONE && keyed === DONE) return DONE;
       return Promise.all([separated, wrote, keyed]).then(() => undefined);

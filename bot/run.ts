@@ -14,12 +14,11 @@ import { asPmhBotError, pmhError, type PmhBotError } from '../core/errors.ts';
 import { closeLogger, createRunLogger, dailyLogDir, type Logger } from '../core/log.ts';
 import { extractToStaging, type ExtractionPlan } from '../extractors/extract.ts';
 import { StagingStore, certificateKey } from '../extractors/staging.ts';
-import { checkBrowserConfig } from '../flows/browser.ts';
+import { checkBrowserConfig } from '../flows/browser-check.ts';
 import { CircuitBreaker, type BreakerState, type BreakerStore } from '../flows/retry.ts';
-import { Evidence } from '../flows/screen/evidence.ts';
 import { DEFAULT_SCREEN_PROFILE_PATH, loadScreenProfile, type ScreenProfile } from '../flows/screen/profile.ts';
 import { decodeBase32 } from '../flows/screen/totp.ts';
-import { deliverViaScreen, type UploadBatch, type UploadOutcome } from '../flows/screen/upload-flow.ts';
+import type { UploadBatch, UploadOutcome } from '../flows/screen/upload-flow.ts';
 import { tokyoDate, tokyoStamp } from './clock.ts';
 import { encodabilityProblems } from './encodable.ts';
 import { DEFAULT_LAYOUT_PATH, loadLayout, type Layout } from './layout-file.ts';
@@ -408,6 +407,9 @@ async function deliver(ctx: RunContext, resume?: DeliveryResume): Promise<void> 
   }
   const { pmh, browser } = ctx.config;
   const profile = ctx.profile;
+  // Loaded here, not at the top: Playwright is about 90 MB, and shaping a million records
+  // should not carry it (nor should runs that deliver through the API or a folder).
+  const [{ Evidence }, { deliverViaScreen }] = await Promise.all([import('../flows/screen/evidence.ts'), import('../flows/screen/upload-flow.ts')]);
   const evidence = new Evidence(join(ctx.dir, 'evidence'));
   const batches = batchesOf(ctx);
   const filesOf = new Map(batches.map(({ batch, files }) => [batch, files]));

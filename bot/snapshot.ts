@@ -48,9 +48,32 @@ CREATE TABLE IF NOT EXISTS seen (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
+/** The record as PMH would store it, as JSON: what the content hash is taken of. */
+function contentJson(record: PmhRecord): string {
+  return JSON.stringify({ ...record, isDeleted: false });
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * The last record hashed: a run compares a record with the snapshot and then records it
+ * as pending, hashing the same record object twice in a row. Records are never changed
+ * once shaped; the JSON is compared too, so a changed one is hashed afresh.
+ */
+let lastHashed: { record: PmhRecord; json: string; hash: string } | undefined;
+
+function hashed(record: PmhRecord): { json: string; hash: string } {
+  const json = contentJson(record);
+  if (lastHashed?.record === record && lastHashed.json === json) return lastHashed;
+  lastHashed = { record, json, hash: sha256Hex(json) };
+  return lastHashed;
+}
+
 /** The hash of a record as PMH would store it (the deletion flag is not content). */
 export function contentHash(record: PmhRecord): string {
-  return createHash('sha256').update(JSON.stringify({ ...record, isDeleted: false })).digest('hex');
+  return hashed(record).hash;
 }
 
 interface AcceptedRow {
@@ -86,6 +109,10 @@ export class Snapshot {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.db = new Database(path);
     chmodSync(path, 0o600);
+    // Records are about 1 KB; rows that size in 4 KiB pages of a WITHOUT ROWID table made
+    // writing them the slowest part of a run (16 KiB pages: about 3× faster). A page size
+    // only takes in a new file; an existing snapshot keeps its own, and works the same.
+    this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
@@ -143,9 +170,11 @@ export class Snapshot {
 
   addPending(runId: string, action: PendingAction, record: PmhRecord, source: SourceKey): void {
     this.batched();
+    const { json, hash } = hashed(record);
+    // An upsert is stored as the hashed JSON itself (isDeleted false, in the same place).
+    const stored = action === 'delete' ? JSON.stringify({ ...record, isDeleted: true }) : json;
     this.pendingStatement.run(runId, record.orgSpecificCertificateTypeId, record.historyKey, action, record.myNumber,
-      contentHash(record), JSON.stringify({ ...record, isDeleted: action === 'delete' }), source.residentNo,
-      source.certificateId, source.programCode);
+      hash, stored, source.residentNo, source.certificateId, source.programCode);
   }
 
   /**

@@ -93,6 +93,10 @@ const GREGORIAN = [
   new RegExp(`^(?<y>\\d{4})${SPACE}年${SPACE}(?<m>\\d{1,2})${SPACE}月${SPACE}(?<d>\\d{1,2})${SPACE}日$`),
 ];
 
+/** YYYY-MM-DD and YYYYMMDD exactly: no spaces to trim, nothing to fold, never an era form. */
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const COMPACT_DAY = /^(\d{4})(\d{2})(\d{2})$/;
+
 function gregorian(raw: string, column: string): string {
   const parts = GREGORIAN.map((form) => form.exec(raw)?.groups).find((groups) => groups !== undefined);
   if (!parts) throw new UnreadableValue(column, WHY.notDate);
@@ -109,6 +113,15 @@ function gregorian(raw: string, column: string): string {
  */
 export function date(value: unknown, column: string): string | null {
   if (value === null || value === undefined) return null;
+  if (typeof value === 'string') {
+    // What drivers and most systems hand over: read at once, as the general path below would.
+    const plain = ISO_DAY.exec(value) ?? COMPACT_DAY.exec(value);
+    if (plain) {
+      const [year, month, day] = [Number(plain[1]), Number(plain[2]), Number(plain[3])];
+      if (!isRealDate(year, month, day)) throw new UnreadableValue(column, WHY.noSuchDate);
+      return formatDate(year, month, day);
+    }
+  }
   if (value instanceof Date) {
     // Drivers hand DATE columns over as local midnight; take the calendar day as written.
     if (Number.isNaN(value.getTime())) throw new UnreadableValue(column, WHY.badDateObject);

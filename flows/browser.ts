@@ -82,11 +82,7 @@ export function launchOptions(config: BrowserConfig): LaunchOptions {
   return options;
 }
 
-/** Checks at start-up what launching would find wrong in the config (the CA bundle, the proxy password). */
-export function checkBrowserConfig(config: BrowserConfig): void {
-  if (config.ca_bundle) readCaBundle(config.ca_bundle);
-  if (config.proxy?.password_env) readSecret(config.proxy.password_env, 'browser.proxy.password_env');
-}
+export { checkBrowserConfig } from './browser-check.ts';
 
 export async function launchBrowser(config: BrowserConfig): Promise<Browser> {
   const options = launchOptions(config);

@@ -11,7 +11,7 @@ export const REPO_ROOT = resolve(BENCH_DIR, '..', '..');
 
 export interface ChildResult<T> {
   /** The child's own report (its last stdout line, parsed). */
-  report: T & { maxRssKb: number };
+  report: T & { maxRssKb: number; cpuSeconds: number };
   /** Wall-clock seconds from spawn to exit, node start-up included. */
   wallSeconds: number;
 }
@@ -48,7 +48,7 @@ export function runChild<T>(script: string, input: unknown, options: ChildOption
         return;
       }
       try {
-        resolvePromise({ report: JSON.parse(last) as T & { maxRssKb: number }, wallSeconds });
+        resolvePromise({ report: JSON.parse(last) as T & { maxRssKb: number; cpuSeconds: number }, wallSeconds });
       } catch {
         reject(new Error(`${script} printed no JSON report\n${stdout.slice(-2000)}\n${stderr}`));
       }
@@ -58,7 +58,9 @@ export function runChild<T>(script: string, input: unknown, options: ChildOption
 
 /** What a child prints last: its report and its peak resident memory. */
 export function report(value: object): void {
-  process.stdout.write(`${JSON.stringify({ ...value, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+  const usage = process.resourceUsage();
+  const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+  process.stdout.write(`${JSON.stringify({ ...value, maxRssKb: usage.maxRSS, cpuSeconds })}\n`);
 }
 
 export interface TimedCommand {

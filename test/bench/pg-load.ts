@@ -7,7 +7,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import Database from 'better-sqlite3';
-import { stringify } from 'csv-stringify/sync';
 import type { DemoData } from '../generators/demo-data.ts';
 import type { ScratchDatabase } from '../helpers/engines.ts';
 
@@ -68,19 +67,25 @@ export async function psql(database: string, commands: string[], input?: Iterabl
   return output;
 }
 
+/** CSV for COPY: NULL is an unquoted empty field, text is always quoted (so '' stays ''). */
+function csvLine(row: unknown[]): string {
+  return `${row.map((v) => (v === null || v === undefined ? '' : typeof v === 'string' ? `"${v.replaceAll('"', '""')}"` : String(v))).join(',')}\n`;
+}
+
 function* csvChunks(file: string, table: string, columns: string[]): Generator<string> {
   const db = new Database(file, { readonly: true });
   try {
     const statement = db.prepare(`SELECT ${columns.join(', ')} FROM ${table}`).raw(true);
-    let batch: unknown[][] = [];
+    let batch = '';
+    let rows = 0;
     for (const row of statement.iterate()) {
-      batch.push(row as unknown[]);
-      if (batch.length === 5000) {
-        yield stringify(batch, { quoted_empty: true });
-        batch = [];
+      batch += csvLine(row as unknown[]);
+      if (++rows % 5000 === 0) {
+        yield batch;
+        batch = '';
       }
     }
-    if (batch.length) yield stringify(batch, { quoted_empty: true });
+    if (batch) yield batch;
   } finally {
     db.close();
   }

@@ -1,0 +1,295 @@
+/**
+ * The performance benchmark (issue 9): N generated recipients in PostgreSQL, and side by
+ * side the physical floor (COPY of the joined data), the bot's whole pipeline in full and
+ * differential mode, and the upload of the produced file three ways. Every measured part
+ * runs in its own process, so that its peak resident memory is its own.
+ * Timings are reported, never asserted here: the targets are judged in the table.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../config/load.ts';
+import type { BotConfig } from '../../config/schema.ts';
+import { snapshotPath } from '../../bot/run.ts';
+import { formatTable } from '../../bot/text-table.ts';
+import { Snapshot } from '../../bot/snapshot.ts';
+import { startSimulator, type Simulator } from '../../sim/server.ts';
+import { generateDemoData, type DemoData } from '../generators/demo-data.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../helpers/engines.ts';
+import { BASE_DATE, EXAMPLE_CONFIG } from '../helpers/demo-env.ts';
+import { runChild, timeCommand, type ChildResult } from './child.ts';
+import { changeCertificates, joinedQuery, loadIntoPostgres, psqlArgs } from './pg-load.ts';
+import type { PipelineReport } from './pipeline-child.ts';
+import type { UploadInput, UploadReport } from './upload-children.ts';
+
+export interface BenchOptions {
+  /** Recipients (default 1,000,000). */
+  n: number;
+  /** Recipients of the memory-growth comparison run (default n / 10; 0: none). */
+  compareN: number;
+  /** Write a CPU profile of each pipeline child into this folder. */
+  cpuProfDir?: string;
+  /** Leave the temporary folder (data, runs, files) in place. */
+  keep?: boolean;
+  /** Progress lines go here (stderr by default). */
+  progress?: (line: string) => void;
+}
+
+export interface BenchRow {
+  part: string;
+  seconds: number;
+  records: number;
+  recordsPerSecond: number;
+  /** Ratio to the floor of the part's group (COPY for the pipeline, the multipart POST for uploads). */
+  ratio: number;
+  peakMb: number;
+  note: string;
+}
+
+export interface BenchTarget {
+  name: string;
+  limit: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchResult {
+  n: number;
+  certificates: number;
+  rows: BenchRow[];
+  growth: { fromN: number; fromMb: number; toN: number; toMb: number; percent: number } | null;
+  targets: BenchTarget[];
+  dir: string;
+}
+
+const PASSWORD = 'bench-password-Kx27';
+const MB = 1024;
+
+function rowOf(part: string, seconds: number, records: number, floorSeconds: number, peakKb: number, note: string): BenchRow {
+  return {
+    part,
+    seconds,
+    records,
+    recordsPerSecond: seconds > 0 ? records / seconds : 0,
+    ratio: floorSeconds > 0 ? seconds / floorSeconds : 0,
+    peakMb: peakKb / MB,
+    note,
+  };
+}
+
+interface PipelineRuns {
+  data: DemoData;
+  certificates: number;
+  floor: { seconds: number; maxRssKb: number };
+  full: ChildResult<PipelineReport>;
+  diff: ChildResult<PipelineReport> | null;
+  changed: number;
+}
+
+function pipelineSeconds(result: ChildResult<PipelineReport>): number {
+  return (result.report.steps.extract ?? 0) + (result.report.steps.shape ?? 0);
+}
+
+function checkRun(result: ChildResult<PipelineReport>, label: string): void {
+  const { status, errorCode } = result.report;
+  // A folder delivery with no pickup leaves a run succeeded; anything else means the measurement is not of a working run.
+  if (status !== 'succeeded') throw new Error(`${label}: the run ended ${status} (${errorCode ?? 'no error code'})`);
+}
+
+/** Generates `n` recipients, loads them into a scratch PostgreSQL database, measures the floor and the pipeline. */
+async function measurePipeline(
+  root: string,
+  n: number,
+  withDiff: boolean,
+  example: BotConfig,
+  options: BenchOptions,
+): Promise<PipelineRuns> {
+  const say = options.progress ?? (() => undefined);
+  const dir = join(root, `n${n}`);
+  say(`[${n}] generating ${n} recipients`);
+  const data = generateDemoData({ dir: join(dir, 'sources'), recipients: n, baseDate: BASE_DATE });
+  const certificates = Object.values(data.currentCertificates).reduce((a, b) => a + b, 0);
+  let scratch: ScratchDatabase | undefined;
+  try {
+    scratch = await createScratchDatabase('pg');
+    say(`[${n}] loading PostgreSQL database ${scratch.database}`);
+    await loadIntoPostgres(data.files, scratch);
+
+    say(`[${n}] COPY floor`);
+    const floor = await timeCommand('psql', psqlArgs(scratch.database, `\\copy (${joinedQuery(BASE_DATE)}) to '/dev/null' with (format csv)`));
+
+    const source = { ...scratch.source(), query_timeout_seconds: 3600, connect_timeout_seconds: 30 };
+    const configOf = (mode: 'full' | 'diff'): string => {
+      const config: BotConfig = {
+        ...example,
+        data_dir: join(dir, 'data'),
+        base_date: BASE_DATE,
+        sources: { subsidy: source, registry: source, support: source },
+        pmh: {
+          ...example.pmh,
+          mode,
+          transport: 'folder',
+          folder: { path: join(dir, 'drop'), marker: true, wait_for_pickup_seconds: 0 },
+        },
+        notify: { ...example.notify, on: 'never' },
+      } as BotConfig;
+      mkdirSync(join(dir, 'drop'), { recursive: true });
+      const file = join(dir, `config-${mode}.json`);
+      writeFileSync(file, JSON.stringify(config));
+      return file;
+    };
+    const nodeFlags = (label: string): string[] =>
+      options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, `--cpu-prof-name=${label}-n${n}.cpuprofile`] : [];
+
+    say(`[${n}] bot pipeline, full mode`);
+    const full = await runChild<PipelineReport>('pipeline-child.ts', { configFile: configOf('full') }, { nodeFlags: nodeFlags('full') });
+    checkRun(full, `full run at ${n}`);
+    if (!withDiff) return { data, certificates, floor, full, diff: null, changed: 0 };
+
+    // PMH accepted the full upload: what the snapshot then holds is the base of the differential.
+    const snapshot = new Snapshot(snapshotPath({ data_dir: join(dir, 'data') } as BotConfig));
+    try {
+      for (const program of example.programs) snapshot.applyAccepted(full.report.runId, program.certificate_type_id, 'full', new Set());
+    } finally {
+      snapshot.close();
+    }
+    const changed = await changeCertificates(scratch.database, BASE_DATE);
+    say(`[${n}] bot pipeline, differential mode (${changed} certificates changed)`);
+    const diff = await runChild<PipelineReport>('pipeline-child.ts', { configFile: configOf('diff') }, { nodeFlags: nodeFlags('diff') });
+    checkRun(diff, `differential run at ${n}`);
+    return { data, certificates, floor, full, diff, changed };
+  } finally {
+    await scratch?.drop().catch(() => undefined);
+  }
+}
+
+async function waitUntilProcessed(simulator: Simulator): Promise<void> {
+  for (;;) {
+    const uploads = (await (await fetch(`${simulator.url}/__sim/uploads`)).json()) as { status: string }[];
+    if (uploads.every((u) => u.status !== '受付済' && u.status !== '処理中')) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+interface UploadRuns {
+  file: { path: string; rows: number; bytes: number; type: string };
+  post: ChildResult<UploadReport>;
+  minimal: ChildResult<UploadReport>;
+  bot: ChildResult<UploadReport>;
+}
+
+/** The largest file of the full run, uploaded three ways against the simulator; the simulator settles between them. */
+async function measureUploads(root: string, full: PipelineReport, example: BotConfig, options: BenchOptions): Promise<UploadRuns> {
+  const say = options.progress ?? (() => undefined);
+  const file = [...full.files].sort((a, b) => b.bytes - a.bytes)[0];
+  if (!file) throw new Error('the full run wrote no file');
+  const simulator = await startSimulator({
+    users: [{ userId: example.pmh.user_id!, password: PASSWORD }],
+    certificateTypes: example.programs.map((p) => ({ id: p.certificate_type_id, name: p.certificate_name })),
+    storePath: join(root, 'sim.sqlite'),
+    processingDelayMs: 100,
+  });
+  try {
+    const input: UploadInput = {
+      baseUrl: simulator.url, userId: example.pmh.user_id!, password: PASSWORD, certificateTypeId: file.type, mode: 'full',
+      file: file.path, browser: example.browser, evidenceDir: join(root, 'evidence'),
+    };
+    say(`upload floor: multipart POST of ${file.rows} records (${(file.bytes / 1e6).toFixed(1)} MB)`);
+    const post = await runChild<UploadReport>('upload-post.ts', input);
+    await waitUntilProcessed(simulator);
+    say('upload: minimal Playwright script');
+    const minimal = await runChild<UploadReport>('upload-minimal.ts', input);
+    await waitUntilProcessed(simulator);
+    say("upload: the bot's screen flow");
+    const bot = await runChild<UploadReport>('upload-bot.ts', input);
+    return { file, post, minimal, bot };
+  } finally {
+    await simulator.close();
+  }
+}
+
+function ratioText(value: number): string {
+  return `${value.toFixed(2)}×`;
+}
+
+export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
+  const root = mkdtempSync(join(tmpdir(), 'pmh-bench-'));
+  const example = loadConfig(EXAMPLE_CONFIG).config;
+  process.env.PMH_PASSWORD = PASSWORD;
+  try {
+    const compare = options.compareN > 0 && options.compareN !== options.n
+      ? await measurePipeline(root, options.compareN, false, example, options)
+      : null;
+    const main = await measurePipeline(root, options.n, true, example, options);
+    const uploads = await measureUploads(root, main.full.report, example, options);
+
+    const floorSeconds = main.floor.seconds;
+    const fullSeconds = pipelineSeconds(main.full);
+    const diffSeconds = pipelineSeconds(main.diff!);
+    const extracted = main.full.report.extracted;
+    const uploadFloor = uploads.post.report.toAcknowledgement;
+    const fileRows = uploads.file.rows;
+    const rows: BenchRow[] = [
+      rowOf('(a) COPY floor (psql \\copy of the joined query)', floorSeconds, main.certificates, floorSeconds, main.floor.maxRssKb, 'psql client memory'),
+      rowOf('(b) bot pipeline, full mode', fullSeconds, extracted, floorSeconds, main.full.report.maxRssKb,
+        `extract ${(main.full.report.steps.extract ?? 0).toFixed(1)} s + shape/write ${(main.full.report.steps.shape ?? 0).toFixed(1)} s; ${main.full.report.uploaded} written`),
+      rowOf('(c) bot pipeline, differential (1% changed)', diffSeconds, main.diff!.report.extracted, floorSeconds, main.diff!.report.maxRssKb,
+        `${main.diff!.report.diff.changed} changed, ${main.diff!.report.uploaded} written; ${ratioText(diffSeconds / fullSeconds)} the full run`),
+      rowOf('(e) upload floor: multipart POST (to 受付番号)', uploadFloor, fileRows, uploadFloor, uploads.post.report.maxRssKb,
+        `${(uploads.file.bytes / 1e6).toFixed(1)} MB, ${uploads.file.type}`),
+      rowOf('(e) minimal Playwright script (to 受付番号)', uploads.minimal.report.toAcknowledgement, fileRows, uploadFloor, uploads.minimal.report.maxRssKb,
+        'launch, login, set file, submit, confirm; node process only'),
+      rowOf("(e) bot's screen flow (to PMH's result)", uploads.bot.report.total, fileRows, uploadFloor, uploads.bot.report.maxRssKb,
+        `to 受付番号 ${uploads.bot.report.toAcknowledgement.toFixed(1)} s; then polling, result, logout; node process only`),
+    ];
+    const growth = compare
+      ? {
+          fromN: options.compareN,
+          fromMb: compare.full.report.maxRssKb / MB,
+          toN: options.n,
+          toMb: main.full.report.maxRssKb / MB,
+          percent: (main.full.report.maxRssKb / compare.full.report.maxRssKb - 1) * 100,
+        }
+      : null;
+    const peakMb = Math.max(main.full.report.maxRssKb, main.diff!.report.maxRssKb) / MB;
+    const botToMinimal = uploads.bot.report.toAcknowledgement / uploads.minimal.report.toAcknowledgement;
+    const targets: BenchTarget[] = [
+      { name: 'full pipeline vs COPY floor', limit: '≤ 4×', measured: ratioText(fullSeconds / floorSeconds), met: fullSeconds / floorSeconds <= 4 },
+      { name: 'differential (1%) vs full run', limit: '≤ 1.5×', measured: ratioText(diffSeconds / fullSeconds), met: diffSeconds / fullSeconds <= 1.5 },
+      { name: `peak resident memory at ${options.n}`, limit: '≤ 300 MB', measured: `${peakMb.toFixed(0)} MB`, met: peakMb <= 300 },
+      ...(growth
+        ? [{ name: `memory growth ${growth.fromN} → ${growth.toN}`, limit: '≤ 20%', measured: `${growth.percent.toFixed(1)}%`, met: growth.percent <= 20 }]
+        : []),
+      {
+        name: "bot's screen flow vs minimal Playwright (both to 受付番号)",
+        limit: '≤ 1.2×',
+        measured: ratioText(botToMinimal),
+        met: botToMinimal <= 1.2,
+      },
+    ];
+    return { n: options.n, certificates: main.certificates, rows, growth, targets, dir: root };
+  } finally {
+    if (!options.keep) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The one table: seconds, records per second, ratio to the floor, peak memory; then memory growth and the targets. */
+export function formatResult(result: BenchResult): string {
+  const table = formatTable(
+    ['part', 'seconds', 'records/s', 'vs floor', 'peak MB', 'note'],
+    result.rows.map((r) => [r.part, r.seconds.toFixed(2), Math.round(r.recordsPerSecond).toLocaleString('en-US'), ratioText(r.ratio), r.peakMb.toFixed(0), r.note]),
+  );
+  const out = [
+    `pmh-bot benchmark: ${result.n.toLocaleString('en-US')} recipients, ${result.certificates.toLocaleString('en-US')} current certificates`,
+    table,
+    '',
+  ];
+  if (result.growth) {
+    const g = result.growth;
+    out.push(`memory growth (full pipeline peak RSS): ${g.fromN.toLocaleString('en-US')} → ${g.toN.toLocaleString('en-US')} recipients: ` +
+      `${g.fromMb.toFixed(0)} MB → ${g.toMb.toFixed(0)} MB (${g.percent >= 0 ? '+' : ''}${g.percent.toFixed(1)}%)`);
+  }
+  out.push('targets:');
+  for (const t of result.targets) out.push(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.name}: ${t.measured} (target ${t.limit})`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,33 @@
+/**
+ * `npm run bench -- --n 1000000 [--compare 100000] [--cpu-prof <dir>] [--keep] [--json <file>]`
+ * Prints the benchmark table; see docs/performance.md.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { formatResult, runBenchmark } from './bench.ts';
+
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '1000000' },
+    compare: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    json: { type: 'string' },
+  },
+});
+const n = Number(values.n);
+const compareN = values.compare === undefined ? Math.round(n / 10) : Number(values.compare);
+if (!Number.isInteger(n) || n < 100 || !Number.isInteger(compareN) || compareN < 0) {
+  console.error('usage: npm run bench -- --n <recipients, at least 100> [--compare <recipients, 0 for none>]');
+  process.exit(2);
+}
+const started = Date.now();
+const result = await runBenchmark({
+  n,
+  compareN,
+  ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
+  keep: values.keep,
+  progress: (line) => process.stderr.write(`${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s  ${line}\n`),
+});
+if (values.json) writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
+process.stdout.write(formatResult(result));
