@@ -56,8 +56,22 @@ export function isEncodable(text: string, encoding: OutputEncoding): boolean {
  */
 export function unencodableFields(record: PmhRecord, encoding: OutputEncoding): string[] {
   const found: string[] = [];
+  // Almost every record passes: check without building a path for each value first.
+  if (allEncodable(record, encoding)) return found;
   visit(record, '', encoding, found);
   return found;
+}
+
+function allEncodable(value: unknown, encoding: OutputEncoding): boolean {
+  if (typeof value === 'string') return isEncodable(value, encoding);
+  if (Array.isArray(value)) {
+    for (const item of value) if (!allEncodable(item, encoding)) return false;
+    return true;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const item of Object.values(value)) if (!allEncodable(item, encoding)) return false;
+  }
+  return true;
 }
 
 function visit(value: unknown, path: string, encoding: OutputEncoding, found: string[]): void {

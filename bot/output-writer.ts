@@ -242,6 +242,9 @@ interface FileSink {
   bytes(): number;
 }
 
+/** How many bytes a sink gathers before it hands them to the file stream. */
+const GATHER_BYTES = 32 * 1024;
+
 function openSink(partPath: string): FileSink {
   // autoClose: false keeps the descriptor open after the last byte so that it can be
   // fsynced before it is closed. (destroy() still closes it, so discard() does not.)
@@ -263,16 +266,31 @@ function openSink(partPath: string): FileSink {
 
   const stopped = (): boolean => failure !== undefined || stream.destroyed || finishing !== undefined;
   const failed = (): Promise<never> => Promise.reject(failure ?? new Error(`${partPath} is no longer being written`));
+  // A record is written as two or three small buffers; handing each to the stream (and to
+  // the hash) on its own was a tenth of a run's CPU. They are gathered and passed on together.
+  let gathered: Buffer[] = [];
+  let gatheredBytes = 0;
+  /** Hands the gathered bytes to the hash and the stream; false when the stream's buffer is full. */
+  const passOn = (): boolean => {
+    if (gatheredBytes === 0) return true;
+    const chunk = gathered.length === 1 ? gathered[0]! : Buffer.concat(gathered, gatheredBytes);
+    gathered = [];
+    gatheredBytes = 0;
+    hash.update(chunk);
+    return stream.write(chunk);
+  };
 
   return {
     partPath,
-    // Not async: the bytes must reach the stream before the caller's next write, so that
-    // overlapping calls keep their order.
+    // Not async: the bytes must reach the stream (or the gathered chunks) before the
+    // caller's next write, so that overlapping calls keep their order.
     write(chunk) {
       if (stopped()) return failed();
-      hash.update(chunk);
       bytes += chunk.length;
-      if (stream.write(chunk) && !draining) return DONE;
+      gathered.push(chunk);
+      gatheredBytes += chunk.length;
+      if (gatheredBytes < GATHER_BYTES) return DONE;
+      if (passOn() && !draining) return DONE;
       // Cleared the moment the buffer drains, so that a write filling it again waits anew.
       draining ??= drainedOrStopped(stream, () => {
         draining = undefined;
@@ -291,6 +309,7 @@ function openSink(partPath: string): FileSink {
     finish() {
       finishing ??= (async () => {
         if (failure !== undefined) throw failure;
+        passOn();
         stream.end();
         await finished(stream);
         const fd = descriptor;

@@ -267,7 +267,7 @@ async function writeProgram(
         quarantine(toQuarantineEntries(shaped.source, problems));
         continue;
       }
-      const held = ctx.snapshot.get(type, shaped.record.historyKey);
+      const held = ctx.snapshot.held(type, shaped.record.historyKey);
       if (!held) {
         ctx.diff.added += 1;
         await send(shaped.record, shaped.source, 'upsert');
@@ -275,7 +275,10 @@ async function writeProgram(
         ctx.diff.changed += 1;
         // PMH matches on type + My Number + history key: a corrected My Number is a new
         // record there, and the old pairing must be deleted explicitly.
-        if (ctx.mode === 'diff' && held.myNumber !== shaped.record.myNumber) await send(held.record, held.source, 'delete');
+        if (ctx.mode === 'diff' && held.myNumber !== shaped.record.myNumber) {
+          const old = ctx.snapshot.get(type, shaped.record.historyKey)!;
+          await send(old.record, old.source, 'delete');
+        }
         await send(shaped.record, shaped.source, 'upsert');
       } else {
         ctx.diff.unchanged += 1;

@@ -101,6 +101,7 @@ function toEntry(row: AcceptedRow): SnapshotEntry {
 export class Snapshot {
   private readonly db: Database.Database;
   private readonly getStatement: Database.Statement;
+  private readonly heldStatement: Database.Statement;
   private readonly seenStatement: Database.Statement;
   private readonly pendingStatement: Database.Statement;
   private inBatch = 0;
@@ -117,6 +118,7 @@ export class Snapshot {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.getStatement = this.db.prepare('SELECT * FROM accepted WHERE type = ? AND history_key = ?');
+    this.heldStatement = this.db.prepare('SELECT content_hash, my_number FROM accepted WHERE type = ? AND history_key = ?');
     this.seenStatement = this.db.prepare('INSERT OR IGNORE INTO seen (run_id, type, history_key) VALUES (?, ?, ?)');
     this.pendingStatement = this.db.prepare(`INSERT OR REPLACE INTO pending (run_id, type, history_key, action, my_number,
       content_hash, record, resident_no, certificate_id, program_code) VALUES (?,?,?,?,?,?,?,?,?,?)`);
@@ -145,6 +147,16 @@ export class Snapshot {
   get(type: string, historyKey: string): SnapshotEntry | null {
     const row = this.getStatement.get(type, historyKey) as AcceptedRow | undefined;
     return row ? toEntry(row) : null;
+  }
+
+  /**
+   * What the comparison needs of a key PMH holds: its hash and My Number. Most records
+   * are unchanged, so their stored JSON (about 1 KB) is neither read nor parsed: `get`
+   * gives the whole entry when a deletion must be sent.
+   */
+  held(type: string, historyKey: string): { contentHash: string; myNumber: string } | null {
+    const row = this.heldStatement.get(type, historyKey) as { content_hash: string; my_number: string } | undefined;
+    return row ? { contentHash: row.content_hash, myNumber: row.my_number } : null;
   }
 
   /** Writes are batched in transactions while a run shapes its records. */

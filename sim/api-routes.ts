@@ -115,11 +115,14 @@ export async function handleApi(ctx: SimContext, api: ApiState, req: IncomingMes
       gone = !res.writableEnded;
     };
     res.once('close', onClose);
+    const release = api.hold();
     try {
       await sleep(delayMs, undefined, { signal: ctx.shutdown });
     } catch {
       res.destroy(); // the simulator is closing
       return;
+    } finally {
+      release();
     }
     res.off('close', onClose);
     if (gone || res.destroyed) {

@@ -41,6 +41,8 @@ export interface ApiStats {
   processed: number;
   recordsAccepted: number;
   recordsRejected: number;
+  /** Requests read in full and now held by the apiSlow fault, not yet answered. */
+  held: number;
 }
 
 /** Requests kept in the log; older ones are dropped (a long demo must not grow without bound). */
@@ -82,7 +84,19 @@ export class ApiState {
   }
 
   stats(): ApiStats {
-    return { ...this.counters };
+    return { ...this.counters, held: this.heldNow };
+  }
+
+  /** Requests the apiSlow fault is holding right now. */
+  private heldNow = 0;
+
+  hold(): () => void {
+    this.heldNow += 1;
+    let released = false;
+    return () => {
+      if (!released) this.heldNow -= 1;
+      released = true;
+    };
   }
 
   reset(): void {
@@ -93,5 +107,5 @@ export class ApiState {
 }
 
 function emptyStats(): ApiStats {
-  return { requests: 0, unauthorized: 0, tooLarge: 0, badRequests: 0, faulted: 0, processed: 0, recordsAccepted: 0, recordsRejected: 0 };
+  return { requests: 0, unauthorized: 0, tooLarge: 0, badRequests: 0, faulted: 0, processed: 0, recordsAccepted: 0, recordsRejected: 0, held: 0 };
 }

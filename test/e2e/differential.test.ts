@@ -9,6 +9,8 @@ import type { BotConfig } from '../../config/schema.ts';
 import { PmhBotError } from '../../core/errors.ts';
 import { Ledger } from '../../bot/ledger.ts';
 import { approveRun, ledgerPath, runCycle } from '../../bot/run.ts';
+import { fakeMyNumber } from '../generators/fake-people.ts';
+import { Random } from '../generators/random.ts';
 import { simJson, startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
 
 interface SimUpload { id: string; certificateTypeId: string; mode: string; status: string; total: number | null; accepted: number | null; rejected: number | null }
@@ -127,6 +129,31 @@ describe('the daily differential', () => {
     assert.equal(accepted!.accepted, 1);
     const quiet = await runCycle({ config: lax, trigger: 'test' });
     assert.equal(quiet.files.length, 0, 'once accepted, it is not sent again');
+  });
+
+  it('a corrected My Number deletes the old pairing at PMH and sends the new one', async () => {
+    const cert = currentCertificate(env, 'KODOMO', 2);
+    const registry = new Database(env.data.files.registry);
+    const oldNumber = (registry.prepare('SELECT kojin_no FROM residents WHERE atena_no = ?').get(cert.atena_no) as { kojin_no: string }).kojin_no;
+    const newNumber = fakeMyNumber(new Random(20261124));
+    assert.notEqual(newNumber, oldNumber);
+    registry.prepare('UPDATE residents SET kojin_no = ? WHERE atena_no = ?').run(newNumber, cert.atena_no);
+    registry.close();
+    const count = (await simJson<SimUpload[]>(env.simulator, '/__sim/uploads')).length;
+
+    const corrected = await runCycle({ config: diff, trigger: 'test' });
+    assert.equal(corrected.status, 'succeeded', corrected.error?.message);
+    const received = await uploadsSince(env, count);
+    assert.deepEqual(received.map((u) => [u.certificateTypeId, u.total]), [[KODOMO, 2]]);
+    const rows = await rowsOf(env, received[0]!);
+    assert.deepEqual(
+      rows.map((r) => [r.historyKey, r.myNumber, r.isDeleted]).sort(),
+      [[historyKey(cert), oldNumber, true], [historyKey(cert), newNumber, false]].sort(),
+    );
+    const held = (await simJson<SimRow[]>(env.simulator, `/__sim/records?type=${KODOMO}`)).filter((r) => r.historyKey === historyKey(cert));
+    assert.deepEqual(held.map((r) => r.myNumber), [newNumber], 'PMH holds the certificate under the corrected My Number only');
+    const quiet = await runCycle({ config: diff, trigger: 'test' });
+    assert.equal(quiet.files.length, 0, 'the correction is not sent again');
   });
 
   it('holds a differential that deletes 10% of the population until an operator approves it', async () => {

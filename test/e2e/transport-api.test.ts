@@ -277,8 +277,19 @@ describe('transport: api, SIGKILL between chunks, then replay', { timeout: 900_0
           return chunks.some((c) => c.status === 'done') && chunks.some((c) => c.status === 'sending');
         }),
       );
+      // The ledger marks a chunk as sending just before the request leaves: wait until PMH holds it.
+      const deadline = Date.now() + 120_000;
+      while ((await simJson<ApiStats>(env.simulator, '/__sim/api/stats')).held === 0) {
+        assert.ok(Date.now() < deadline, 'timed out waiting for the chunk in flight to reach PMH');
+        await new Promise((r) => setTimeout(r, 15));
+      }
       run.child.kill('SIGKILL');
       assert.equal((await run.exited).code, null, 'killed by the signal');
+      // PMH finishes holding the orphaned request (and logs it unprocessed) before the replay starts.
+      while ((await simJson<ApiStats>(env.simulator, '/__sim/api/stats')).held > 0) {
+        assert.ok(Date.now() < deadline, 'timed out waiting for PMH to let go of the orphaned request');
+        await new Promise((r) => setTimeout(r, 15));
+      }
       await setFaults(env, {});
       const parentChunks = readLedger(env, (l) => l.apiChunks(runId));
       const doneInParent = parentChunks.filter((c) => c.status === 'done');
@@ -303,7 +314,7 @@ describe('transport: api, SIGKILL between chunks, then replay', { timeout: 900_0
       assert.equal(final.status, 'succeeded');
       assert.equal(final.accepted, expectedTotal(env), 'the replay counts what the crashed run got accepted too');
       const log = await assertEachRecordOnce(env);
-      assert.ok(log.some((e) => e.status === 499), 'the request in flight at the kill was abandoned at PMH');
+      assert.ok(log.some((e) => e.status === 499), `the request in flight at the kill was abandoned at PMH: ${JSON.stringify(log.map((e) => [e.status, e.records]))}`);
       // The chunks PMH had answered were never sent again.
       const resent = readLedger(env, (l) => [...l.apiChunks(stopped.id), ...l.apiChunks(final.id)]);
       for (const done of doneInParent) {
