@@ -16,8 +16,6 @@ import type { PmhRecord } from './pmh-record.ts';
 import type { RecordProblem } from './record-problem.ts';
 
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
-/** With the u flag a surrogate pair is one code point: only unpaired halves match. */
-const LONE_SURROGATE = /[\ud800-\udfff]/u;
 
 /** Per BMP code unit: 0 not asked yet, 1 CP932 round-trips it, 2 it does not. */
 const cp932Known = new Uint8Array(0x10000);
@@ -46,7 +44,8 @@ function cp932Encodes(text: string): boolean {
 export function isEncodable(text: string, encoding: OutputEncoding): boolean {
   if (ASCII_ONLY.test(text)) return true;
   if (encoding === 'cp932') return cp932Encodes(text);
-  return !LONE_SURROGATE.test(text);
+  // UTF-8 holds every code point; only an unpaired surrogate half cannot be written.
+  return text.isWellFormed();
 }
 
 /**

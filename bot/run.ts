@@ -32,7 +32,7 @@ import { notifyRun } from './notify.ts';
 import { restrictDir, restrictSqlite } from './permissions.ts';
 import { writeRunReport } from './report-html.ts';
 import { buildRunNotice, type RunNotice } from './run-notice.ts';
-import { Snapshot, contentHash } from './snapshot.ts';
+import { Snapshot, contentOf, type RecordContent } from './snapshot.ts';
 import { validateRecord } from './validate-record.ts';
 
 export interface RunOptions {
@@ -233,9 +233,9 @@ async function writeProgram(
   let invalid = 0;
   let written = 0;
   let deletions = 0;
-  const send = async (record: PmhRecord, source: SourceKey, action: 'upsert' | 'delete'): Promise<void> => {
+  const send = async (record: PmhRecord, source: SourceKey, action: 'upsert' | 'delete', content?: RecordContent): Promise<void> => {
     await writer.write(action === 'delete' ? { ...record, isDeleted: true } : record, source);
-    ctx.snapshot.addPending(ctx.id, action, record, source);
+    ctx.snapshot.addPending(ctx.id, action, record, source, content);
     written += 1;
     if (action === 'delete') deletions += 1;
   };
@@ -243,8 +243,11 @@ async function writeProgram(
   try {
     for (const row of staging.joined(program.code)) {
       total += 1;
-      // Met today, valid or not: a record held back is never mistaken for one gone from the source.
-      ctx.snapshot.markSeen(ctx.id, type, historyKeyOf(row.certificate));
+      const historyKey = historyKeyOf(row.certificate);
+      const held = ctx.snapshot.held(type, historyKey);
+      // Met today, valid or not: a record held back is never mistaken for one gone from the
+      // source. Only a key PMH holds can be gone, so only those are marked.
+      if (held) ctx.snapshot.markSeen(ctx.id, type, historyKey);
       const source = { residentNo: row.certificate.residentNo, certificateId: row.certificate.certificateId, programCode: program.code };
       const early = extractionProblems(row);
       if (duplicates.has(certificateKey(row.certificate.certificateId, row.certificate.historyNo))) {
@@ -267,11 +270,11 @@ async function writeProgram(
         quarantine(toQuarantineEntries(shaped.source, problems));
         continue;
       }
-      const held = ctx.snapshot.held(type, shaped.record.historyKey);
+      const content = contentOf(shaped.record);
       if (!held) {
         ctx.diff.added += 1;
-        await send(shaped.record, shaped.source, 'upsert');
-      } else if (held.contentHash !== contentHash(shaped.record)) {
+        await send(shaped.record, shaped.source, 'upsert', content);
+      } else if (held.contentHash !== content.hash) {
         ctx.diff.changed += 1;
         // PMH matches on type + My Number + history key: a corrected My Number is a new
         // record there, and the old pairing must be deleted explicitly.
@@ -279,10 +282,10 @@ async function writeProgram(
           const old = ctx.snapshot.get(type, shaped.record.historyKey)!;
           await send(old.record, old.source, 'delete');
         }
-        await send(shaped.record, shaped.source, 'upsert');
+        await send(shaped.record, shaped.source, 'upsert', content);
       } else {
         ctx.diff.unchanged += 1;
-        if (ctx.mode === 'full') await send(shaped.record, shaped.source, 'upsert');
+        if (ctx.mode === 'full') await send(shaped.record, shaped.source, 'upsert', content);
       }
     }
     for (const held of ctx.snapshot.gone(ctx.id, type)) {

@@ -156,6 +156,33 @@ describe('the daily differential', () => {
     assert.equal(quiet.files.length, 0, 'the correction is not sent again');
   });
 
+  it('holds back, and never deletes, a certificate PMH holds that fails validation today', async () => {
+    const cert = currentCertificate(env, 'KODOMO', 3);
+    const db = new Database(env.data.files.subsidy);
+    const insurer = (db.prepare('SELECT futansha_no FROM certificates WHERE cert_id = ? AND history_no = ?').get(cert.cert_id, cert.history_no) as { futansha_no: string }).futansha_no;
+    db.close();
+    // The insurer number's check digit made wrong: the bot's own check holds the record back.
+    const broken = insurer.slice(0, 7) + String((Number(insurer[7]) + 1) % 10);
+    subsidy(env, 'UPDATE certificates SET futansha_no = ? WHERE cert_id = ? AND history_no = ?', broken, cert.cert_id, cert.history_no);
+    const count = (await simJson<SimUpload[]>(env.simulator, '/__sim/uploads')).length;
+
+    const heldBack = await runCycle({ config: diff, trigger: 'test' });
+    assert.equal(heldBack.status, 'succeeded', heldBack.error?.message);
+    assert.equal(heldBack.diff.gone, 0, 'a record held back is not gone from the source');
+    assert.equal((await uploadsSince(env, count)).length, 0, 'nothing is sent: above all, no deletion');
+    const ledger = new Ledger(ledgerPath(diff));
+    const entries = ledger.quarantine(heldBack.runId).filter((e) => e.certificateId === cert.cert_id);
+    ledger.close();
+    assert.deepEqual(entries.map((e) => [e.residentNo, e.field]), [[cert.atena_no, 'medicalSubsidyInsurerNumber']]);
+    const atPmh = await simJson<SimRow[]>(env.simulator, `/__sim/records?type=${KODOMO}`);
+    assert.ok(atPmh.some((r) => r.historyKey === historyKey(cert)), 'PMH still holds the certificate');
+
+    subsidy(env, 'UPDATE certificates SET futansha_no = ? WHERE cert_id = ? AND history_no = ?', insurer, cert.cert_id, cert.history_no);
+    const mended = await runCycle({ config: diff, trigger: 'test' });
+    assert.equal(mended.status, 'succeeded', mended.error?.message);
+    assert.equal(mended.files.length, 0, 'mended as it was: unchanged, nothing to send');
+  });
+
   it('holds a differential that deletes 10% of the population until an operator approves it', async () => {
     const db = new Database(env.data.files.subsidy);
     const all = db.prepare(`SELECT DISTINCT cert_id FROM certificates WHERE valid_to >= '2026-04-01' ORDER BY cert_id`).pluck().all() as string[];
