@@ -94,7 +94,9 @@ export async function deliverViaScreen(options: ScreenDeliveryOptions): Promise<
     for (let attempt = 1; ; attempt += 1) {
       options.breaker?.assertClosed();
       try {
-        browser ??= await launchBrowser(options.browser);
+        browser ??= await launchBrowser(options.browser, (message) =>
+          options.log.warn({ attempt, detail: message }, 'dropped a browser event about an object already gone (the browser is closing)'),
+        );
         await runAttempt(browser, attempt, states, options);
         options.breaker?.recordSuccess();
         return states.map((state) => state.outcome!);

@@ -14,7 +14,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { BrowserConfig } from '../../config/schema.ts';
 import { PmhBotError } from '../../core/errors.ts';
-import { contextOptions, launchBrowser } from '../../flows/browser.ts';
+import { contextOptions, tolerateDeadObjects, launchBrowser } from '../../flows/browser.ts';
 import { classifyNavigationStatus, classifyScreenFailure } from '../../flows/screen/classify.ts';
 import { makeTestCertificates, type TestCertificates } from '../helpers/tls-certificates.ts';
 
@@ -342,5 +342,33 @@ describe('failures that are not the network', () => {
     const crashed = classifyScreenFailure(closed, 'login', url);
     assert.equal(crashed.code, 'BrowserFailed');
     assert.equal(crashed.kind, 'system');
+  });
+
+  it('tolerates a message about an object Playwright has let go of (as when the browser dies), and nothing else', TIMEOUT, async () => {
+    const own = await launchBrowser(BASE);
+    try {
+      const dropped: string[] = [];
+      assert.equal(tolerateDeadObjects(own, (message) => dropped.push(message)), true, 'the guard is in place on this Playwright');
+      const context = await own.newContext(contextOptions(BASE));
+      const page = await context.newPage();
+      type Channel = { _guid: string };
+      const connection = (own as unknown as { _connection: { dispatch(message: object): void } })._connection;
+      // What a dying browser sent: a response event naming a response the client no longer has.
+      const orphan = { guid: (context as unknown as Channel)._guid, method: 'response', params: { response: { guid: 'response@0dead' }, page: { guid: (page as unknown as Channel)._guid } } };
+      assert.doesNotThrow(() => connection.dispatch(orphan));
+      assert.doesNotThrow(() => connection.dispatch({ guid: 'page@0dead', method: 'close', params: {} }));
+      assert.deepEqual(dropped, ['Object with guid response@0dead was not bound in the connection', 'Cannot find object to "close": page@0dead']);
+      // A command answered with such an object fails for its caller, who would otherwise wait forever.
+      const callbacks = (connection as unknown as { _callbacks: Map<number, object> })._callbacks;
+      const answer = new Promise((resolve, reject) => callbacks.set(987654321, { resolve, reject, type: 'Frame', method: 'goto' }));
+      assert.doesNotThrow(() => connection.dispatch({ id: 987654321, result: { response: { guid: 'response@1dead' } } }));
+      await assert.rejects(answer, /Object with guid response@1dead was not bound in the connection/);
+      // Anything else is thrown as before.
+      assert.throws(() => connection.dispatch({ id: 987654322, result: {} }), /Cannot find command to respond: 987654322/);
+      const url = `http://127.0.0.1:${port(pages)}/`;
+      assert.equal((await page.goto(url))?.status(), 200, 'the browser goes on working');
+    } finally {
+      await own.close();
+    }
   });
 });
