@@ -130,7 +130,11 @@ export function tolerateDeadObjects(browser: Browser, onDropped?: (message: stri
     } catch (error) {
       if (!(error instanceof Error) || !DEAD_OBJECT.test(error.message)) throw error;
       if (message.id === undefined) {
-        listener.onDropped?.(error.message);
+        try {
+          listener.onDropped?.(error.message);
+        } catch {
+          // Telling of it must not become the uncaught exception this guard prevents.
+        }
         return;
       }
       if (!waiting) throw error;
