@@ -54,33 +54,36 @@ export function isEncodable(text: string, encoding: OutputEncoding): boolean {
  * checked, the nested ones included, so a field added to the record later is covered.
  */
 export function unencodableFields(record: PmhRecord, encoding: OutputEncoding): string[] {
-  const found: string[] = [];
-  // Almost every record passes: check without building a path for each value first.
-  if (allEncodable(record, encoding)) return found;
-  visit(record, '', encoding, found);
-  return found;
+  return [...unencodablePaths(record, encoding)];
 }
 
-function allEncodable(value: unknown, encoding: OutputEncoding): boolean {
-  if (typeof value === 'string') return isEncodable(value, encoding);
+const NONE: readonly string[] = [];
+
+/**
+ * The paths, relative to `value`, of its text that `encoding` cannot hold ('' for `value`
+ * itself). Built on the way back up, and only for what fails: almost every record passes,
+ * and then no path is made at all.
+ */
+function unencodablePaths(value: unknown, encoding: OutputEncoding): readonly string[] {
+  if (typeof value === 'string') return isEncodable(value, encoding) ? NONE : [''];
+  if (value === null || typeof value !== 'object') return NONE;
+  let found: string[] | null = null;
   if (Array.isArray(value)) {
-    for (const item of value) if (!allEncodable(item, encoding)) return false;
-    return true;
+    for (let index = 0; index < value.length; index += 1) found = under(index, unencodablePaths(value[index], encoding), found);
+  } else {
+    const fields = value as Record<string, unknown>;
+    for (const key of Object.keys(fields)) found = under(key, unencodablePaths(fields[key], encoding), found);
   }
-  if (value !== null && typeof value === 'object') {
-    for (const item of Object.values(value)) if (!allEncodable(item, encoding)) return false;
-  }
-  return true;
+  return found ?? NONE;
 }
 
-function visit(value: unknown, path: string, encoding: OutputEncoding, found: string[]): void {
-  if (typeof value === 'string') {
-    if (!isEncodable(value, encoding)) found.push(path);
-  } else if (Array.isArray(value)) {
-    value.forEach((item, index) => visit(item, `${path}[${index}]`, encoding, found));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) visit(item, path === '' ? key : `${path}.${key}`, encoding, found);
-  }
+/** Adds to `found` the `paths` of the value reached by `step` (a key, or an array index). */
+function under(step: string | number, paths: readonly string[], found: string[] | null): string[] | null {
+  if (paths.length === 0) return found;
+  const into = found ?? [];
+  const prefix = typeof step === 'number' ? `[${step}]` : step;
+  for (const path of paths) into.push(path === '' || path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`);
+  return into;
 }
 
 /**

@@ -251,7 +251,7 @@ async function writeProgram(
       const source = { residentNo: row.certificate.residentNo, certificateId: row.certificate.certificateId, programCode: program.code };
       const early = extractionProblems(row);
       if (duplicates.has(certificateKey(row.certificate.certificateId, row.certificate.historyNo))) {
-        early.push(duplicateProblem(historyKeyOf(row.certificate)));
+        early.push(duplicateProblem(historyKey));
       }
       if (early.length) {
         invalid += 1;

@@ -212,10 +212,9 @@ function toJoinedRow(r: JoinedDbRow): JoinedRow {
   };
   const person: PersonRow | null =
     pResidentNo === null ? null : { residentNo: pResidentNo, myNumber, name, nameKana, address, dateOfBirth, sexCode };
-  const readProblems: ReadProblem[] =
-    problems || pProblems
-      ? [...(problems ? (JSON.parse(problems) as ReadProblem[]) : []), ...(pProblems ? (JSON.parse(pProblems) as ReadProblem[]) : [])]
-      : [];
+  const readProblems: ReadProblem[] = [];
+  if (problems) readProblems.push(...(JSON.parse(problems) as ReadProblem[]));
+  if (pProblems) readProblems.push(...(JSON.parse(pProblems) as ReadProblem[]));
   // Absent from a register that was read completely: not under a measure.
   const isNotDisclosed = sListed === null ? false : sFlag === null ? null : sFlag === 1;
   return { certificate, person, isNotDisclosed, readProblems, personDuplicated: (pDuplicates ?? 0) > 0 };

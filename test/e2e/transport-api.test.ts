@@ -248,14 +248,14 @@ function bot(args: string[]): { child: ChildProcess; exited: Promise<Exit> } {
   return { child, exited };
 }
 
-async function until<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 180_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 180_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const value = probe();
+      const value = await probe();
       if (value) return value;
     } catch {
-      // The ledger may not exist yet.
+      // The ledger may not exist yet, nor the simulator answer for a moment.
     }
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 15));
@@ -278,18 +278,12 @@ describe('transport: api, SIGKILL between chunks, then replay', { timeout: 900_0
         }),
       );
       // The ledger marks a chunk as sending just before the request leaves: wait until PMH holds it.
-      const deadline = Date.now() + 120_000;
-      while ((await simJson<ApiStats>(env.simulator, '/__sim/api/stats')).held === 0) {
-        assert.ok(Date.now() < deadline, 'timed out waiting for the chunk in flight to reach PMH');
-        await new Promise((r) => setTimeout(r, 15));
-      }
+      const heldAtPmh = async () => (await simJson<ApiStats>(env.simulator, '/__sim/api/stats')).held;
+      await until('the chunk in flight to reach PMH', async () => (await heldAtPmh()) > 0, 120_000);
       run.child.kill('SIGKILL');
       assert.equal((await run.exited).code, null, 'killed by the signal');
       // PMH finishes holding the orphaned request (and logs it unprocessed) before the replay starts.
-      while ((await simJson<ApiStats>(env.simulator, '/__sim/api/stats')).held > 0) {
-        assert.ok(Date.now() < deadline, 'timed out waiting for PMH to let go of the orphaned request');
-        await new Promise((r) => setTimeout(r, 15));
-      }
+      await until('PMH to let go of the orphaned request', async () => (await heldAtPmh()) === 0, 120_000);
       await setFaults(env, {});
       const parentChunks = readLedger(env, (l) => l.apiChunks(runId));
       const doneInParent = parentChunks.filter((c) => c.status === 'done');
