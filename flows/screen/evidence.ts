@@ -1,7 +1,7 @@
 /**
  * Evidence of what the screen showed: a screenshot for each step under a stable,
  * numbered name, on failure the page's HTML beside it, and the Playwright trace of a failed
- * attempt (see upload-flow.ts).
+ * attempt (see attempt-trace.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,7 +31,9 @@ export class Evidence {
   async screenshot(page: Page, step: string): Promise<string> {
     await this.ensureDir();
     const path = this.nextName(step, '.png');
-    await page.screenshot({ path, fullPage: true });
+    // The caret as it is: hiding it means a style put into the page and taken out again,
+    // which every traced step then records (about 30 ms a screenshot).
+    await page.screenshot({ path, fullPage: true, caret: 'initial' });
     this.files.push({ kind: 'screenshot', path });
     return path;
   }

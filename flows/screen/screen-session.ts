@@ -14,6 +14,7 @@ import { errors as playwrightErrors, type Locator, type Page } from 'playwright-
 import { pmhError, PmhBotError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { classifyNavigationStatus, classifyScreenFailure } from './classify.ts';
+import type { LoginTracing } from './attempt-trace.ts';
 import type { Evidence } from './evidence.ts';
 import { describeAction, runProfileActions } from './profile-actions.ts';
 import type { ScreenProfile } from './profile.ts';
@@ -64,6 +65,14 @@ export interface StepListener {
   failed(step: string, error: PmhBotError): void;
 }
 
+/** What `ScreenSession.upload` reports as it goes. */
+export interface UploadListener {
+  /** Just before the final click: from then on the upload may exist at PMH. */
+  submitting(): void;
+  /** PMH's acknowledgement was read: its upload ID. */
+  acknowledged(uploadId: string): void;
+}
+
 export interface SessionOptions {
   account: ScreenAccount;
   timings: ScreenTimings;
@@ -73,6 +82,8 @@ export interface SessionOptions {
   steps: StepListener;
   /** Named in messages that tell the operator what to run next. */
   runId: string;
+  /** Told around every login, so that no trace records the password. */
+  trace?: LoginTracing;
 }
 
 /** The session ended under us (PMH showed its login form again). Handled by `step`. */
@@ -84,6 +95,11 @@ function escapeRegExp(text: string): string {
 
 function anyOf(texts: readonly string[]): RegExp | null {
   return texts.length ? new RegExp(texts.map(escapeRegExp).join('|')) : null;
+}
+
+/** A locator for whichever of `locators` shows first; null when none is given. */
+function anyOfLocators(locators: (Locator | null)[]): Locator | null {
+  return locators.reduce<Locator | null>((all, one) => (one ? (all ? all.or(one) : one) : all), null);
 }
 
 function safeName(text: string): string {
@@ -234,18 +250,18 @@ export class ScreenSession {
       throw this.interruption;
     }
     if (this.interruption) throw this.interruption;
+    const expired = this.loggingIn ? null : this.expiredText();
+    const loginForm = this.loggingIn ? null : this.loginField();
+    // One look for all of them first: each look is a traced action with its own DOM
+    // snapshot, and on a normal page none of them is there.
+    if (!(await this.isShown(anyOfLocators([maintenance, expired, loginForm])))) return;
     if (await this.isShown(maintenance)) throw pmhError('PmhMaintenance', { step: this.currentStep, detail: 'HTTP 200' });
-    if (!this.loggingIn && ((await this.isShown(this.expiredText())) || (await this.isShown(this.loginField())))) {
-      throw new SessionExpired();
-    }
+    if ((await this.isShown(expired)) || (await this.isShown(loginForm))) throw new SessionExpired();
   }
 
   /** Waits for `expected`, or for whatever shows instead (maintenance, expiry, a server error). */
   private async arrive(expected: Locator): Promise<void> {
-    let awaited = expected;
-    for (const other of [this.maintenanceText(), this.expiredText(), this.loggingIn ? null : this.loginField()]) {
-      if (other) awaited = awaited.or(other);
-    }
+    const awaited = anyOfLocators([expected, this.maintenanceText(), this.expiredText(), this.loggingIn ? null : this.loginField()])!;
     if (!this.interruption) {
       let wake!: () => void;
       const woken = new Promise<void>((resolve) => {
@@ -266,17 +282,19 @@ export class ScreenSession {
     await this.diagnose();
   }
 
-  async open(path: string): Promise<void> {
+  /** Goes to a page of PMH's and waits for `expected` on it (or for what shows instead). */
+  private async open(path: string, expected: Locator): Promise<void> {
     await this.page.goto(this.url(path), { waitUntil: 'domcontentloaded' });
-    await this.diagnose();
+    await this.arrive(expected);
   }
 
   async login(): Promise<void> {
     const { login } = this.profile;
     this.loggingIn = true;
     try {
-      await this.open(this.profile.paths.login);
-      await this.arrive(this.loginField());
+      await this.open(this.profile.paths.login, this.loginField());
+      // From here to the page after the login, nothing typed or sent may reach a trace.
+      await this.options.trace?.pause();
       await this.loginField().fill(this.options.account.userId);
       await this.page.getByLabel(login.password_label, { exact: true }).fill(this.options.account.password);
       await this.page.getByRole('button', { name: login.submit_button, exact: true }).click();
@@ -299,6 +317,7 @@ export class ScreenSession {
     } finally {
       this.loggingIn = false;
     }
+    await this.options.trace?.resume();
     if (this.profile.extra_steps.after_login.length) {
       this.options.log.info({ actions: this.profile.extra_steps.after_login.map(describeAction) }, 'extra steps after login');
       await runProfileActions(this.page, this.profile.extra_steps.after_login);
@@ -312,15 +331,15 @@ export class ScreenSession {
   }
 
   /**
-   * Uploads and confirms one batch; returns PMH's upload ID. `submitting` is called just
-   * before the final click: from then on the upload may exist at PMH even if this fails.
+   * Uploads and confirms one batch. `submitting` is called just before the final click:
+   * from then on the upload may exist at PMH even if this fails. `acknowledged` gets PMH's
+   * upload ID as soon as it is read, before the acknowledgement's screenshot is taken.
    */
-  async upload(batch: UploadBatch, submitting: () => void): Promise<string> {
+  async upload(batch: UploadBatch, on: UploadListener): Promise<void> {
     const { upload, confirm, registered } = this.profile;
     const type = batch.certificateTypeId;
-    await this.open(this.profile.paths.upload);
     const fileField = this.page.getByLabel(upload.file_label, { exact: true });
-    await this.arrive(fileField);
+    await this.open(this.profile.paths.upload, fileField);
     await this.page.getByLabel(upload.certificate_type_label, { exact: true }).selectOption(type);
     await this.page.getByRole('radio', { name: upload.mode_labels[batch.mode], exact: true }).check();
     await fileField.setInputFiles(batch.paths);
@@ -341,7 +360,7 @@ export class ScreenSession {
       }
     }
     await runProfileActions(this.page, this.profile.extra_steps.before_confirm);
-    submitting();
+    on.submitting();
     this.expectingNativeConfirm = confirm.style === 'native';
     try {
       await scope.getByRole('button', { name: confirm.submit_button, exact: true }).click();
@@ -350,8 +369,8 @@ export class ScreenSession {
       await this.arrive(acknowledgement);
       const uploadId = pattern.exec(await acknowledgement.innerText())?.[1];
       if (!uploadId) throw pmhError('ScreenChanged', { step: this.currentStep, element: registered.pattern, detail: 'no upload ID' });
+      on.acknowledged(uploadId);
       await this.evidence.screenshot(this.page, `registered-${type}`);
-      return uploadId;
     } finally {
       this.expectingNativeConfirm = false;
     }
@@ -382,8 +401,7 @@ export class ScreenSession {
    * run): how the flow, and a replay, tell whether an upload already reached PMH.
    */
   async findInHistory(fileName: string): Promise<{ uploadId: string; status: string } | null> {
-    await this.open(this.profile.paths.history);
-    await this.arrive(this.historyTable());
+    await this.open(this.profile.paths.history, this.historyTable());
     const { columns } = this.profile.history;
     const rows = (await this.historyRows({ fileName })).filter((row) =>
       (row[columns.file_name] ?? '').split(/\s*[\n,、]\s*/).includes(fileName),
@@ -399,8 +417,7 @@ export class ScreenSession {
     const { history } = this.profile;
     const type = batch.certificateTypeId;
     let status = '';
-    await this.open(this.profile.paths.history);
-    await this.arrive(this.historyTable());
+    await this.open(this.profile.paths.history, this.historyTable());
     for (;;) {
       const row = (await this.historyRows({ uploadId }))[0];
       status = row?.[history.columns.status] ?? '';

@@ -12,12 +12,13 @@
  * history before anything is sent. Business and critical failures are never retried.
  */
 import { basename, join } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { BrowserConfig } from '../../config/schema.ts';
 import { asPmhBotError, pmhError, type PmhBotError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { contextOptions, launchBrowser } from '../browser.ts';
 import { backoffDelay, isRetryable, type CircuitBreaker, type RetryPolicy } from '../retry.ts';
+import { AttemptTrace } from './attempt-trace.ts';
 import type { Evidence } from './evidence.ts';
 import type { ScreenProfile } from './profile.ts';
 import {
@@ -126,23 +127,18 @@ export async function deliverViaScreen(options: ScreenDeliveryOptions): Promise<
 async function runAttempt(browser: Browser, attempt: number, states: BatchState[], options: ScreenDeliveryOptions): Promise<void> {
   const context = await browser.newContext(contextOptions(options.browser));
   context.setDefaultTimeout(options.timings.actionTimeoutMs);
-  await context.tracing.start({ screenshots: true, snapshots: true });
+  const trace = new AttemptTrace(context, options.evidence, attempt, options.log);
+  await trace.resume();
   let succeeded = false;
   try {
     const page = await context.newPage();
-    const session = new ScreenSession(page, options);
+    const session = new ScreenSession(page, { ...options, trace });
     await session.step('login', () => session.login());
     for (const state of states) {
       if (state.outcome) continue;
       const type = state.batch.certificateTypeId;
-      if (!state.uploadId) {
-        state.uploadId = await session.step(`upload:${type}`, () => uploadOnce(session, state, options));
-        state.maybeRegistered = false;
-        state.deadline = Date.now() + options.timings.resultTimeoutMs;
-        options.log.info({ uploadId: state.uploadId, certificateTypeId: type, files: state.batch.paths.map((p) => basename(p)) }, 'PMH acknowledged the upload');
-        options.onRegistered?.(state.batch, state.uploadId);
-      }
-      const uploadId = state.uploadId;
+      if (!state.uploadId) await session.step(`upload:${type}`, () => uploadOnce(session, state, options));
+      const uploadId = state.uploadId!;
       const deadline = state.deadline!;
       state.outcome = await session.step(`result:${type}`, () => session.awaitResult(state.batch, uploadId, deadline));
       await options.onOutcome?.(state.batch, state.outcome);
@@ -155,43 +151,44 @@ async function runAttempt(browser: Browser, attempt: number, states: BatchState[
     }
     succeeded = true;
   } finally {
-    await saveTrace(context, attempt, succeeded, options);
+    await trace.finish(succeeded, options.keepTrace);
     await context.close().catch(() => undefined);
   }
 }
 
-/** Uploads a batch unless the history shows that an earlier, unacknowledged try reached PMH. */
-async function uploadOnce(session: ScreenSession, state: BatchState, options: ScreenDeliveryOptions): Promise<string> {
+/**
+ * Uploads a batch unless the history shows that an earlier, unacknowledged try reached PMH,
+ * and records its upload ID the moment it is known.
+ */
+async function uploadOnce(session: ScreenSession, state: BatchState, options: ScreenDeliveryOptions): Promise<void> {
   const { log } = options;
+  if (state.uploadId) return; // acknowledged before a login again within the step
   if (state.maybeRegistered) {
     const fileName = basename(state.batch.paths[0]!);
     const found = await session.findInHistory(fileName);
     if (found) {
       log.warn({ uploadId: found.uploadId, file: fileName }, 'the earlier try had reached PMH: not uploading again');
-      return found.uploadId;
+      registered(state, found.uploadId, options);
+      return;
     }
     if (state.ifNotInHistory === 'stop') throw pmhError('ResubmitNeedsConfirmation', { fileName, runId: options.runId });
     log.info({ file: fileName }, 'not in PMH\'s history: the earlier try did not reach PMH');
   }
-  return session.upload(state.batch, () => {
-    state.maybeRegistered = true;
-    state.ifNotInHistory = 'upload';
-    options.onSubmitting?.(state.batch);
+  await session.upload(state.batch, {
+    submitting: () => {
+      state.maybeRegistered = true;
+      state.ifNotInHistory = 'upload';
+      options.onSubmitting?.(state.batch);
+    },
+    // Recorded before the acknowledgement's screenshot: if that fails, the upload is still known.
+    acknowledged: (uploadId) => registered(state, uploadId, options),
   });
 }
 
-async function saveTrace(context: BrowserContext, attempt: number, succeeded: boolean, options: ScreenDeliveryOptions): Promise<void> {
-  try {
-    if (succeeded && !options.keepTrace) {
-      await context.tracing.stop();
-      return;
-    }
-    const path = join(options.evidence.dir, `trace-attempt-${attempt}${succeeded ? '' : '-failed'}.zip`);
-    await options.evidence.ensureDir();
-    await context.tracing.stop({ path });
-    options.evidence.track('trace', path);
-  } catch (error) {
-    // The browser may have crashed with the context: the failure itself is reported.
-    options.log.warn({ err: error }, 'could not save the Playwright trace');
-  }
+function registered(state: BatchState, uploadId: string, options: ScreenDeliveryOptions): void {
+  state.uploadId = uploadId;
+  state.maybeRegistered = false;
+  state.deadline = Date.now() + options.timings.resultTimeoutMs;
+  options.log.info({ uploadId, certificateTypeId: state.batch.certificateTypeId, files: state.batch.paths.map((p) => basename(p)) }, 'PMH acknowledged the upload');
+  options.onRegistered?.(state.batch, uploadId);
 }

@@ -15,7 +15,8 @@ import { exitCodeFor } from '../../bot/exit-codes.ts';
 import { Ledger } from '../../bot/ledger.ts';
 import { runCycle, type RunSummary } from '../../bot/run.ts';
 import { DEFAULT_SCREEN_PROFILE_PATH, loadScreenProfile } from '../../flows/screen/profile.ts';
-import { BASE_DATE, simJson, startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
+import { BASE_DATE, simJson, startDemoEnv, TEST_PASSWORD, type DemoEnv } from '../helpers/demo-env.ts';
+import { zipEntries } from '../helpers/zip-entries.ts';
 
 interface SimStats {
   logins: number;
@@ -97,6 +98,11 @@ function assertFailed(summary: RunSummary, code: string, kind: 'business' | 'sys
   assert.match(ja.message + ja.hint, /[ぁ-んァ-ン一-龥]/, 'the operator reads Japanese');
 }
 
+/** Everything a Playwright trace file holds, as one text. */
+function traceText(path: string): string {
+  return [...zipEntries(path).values()].map((data) => data.toString('utf8')).join('\n');
+}
+
 function retryWaits(summary: RunSummary): number {
   return stepsOf(summary).filter((s) => s.name === 'screen:retry-wait').length;
 }
@@ -144,6 +150,22 @@ describe('screen flow under PMH faults', { timeout: 900_000 }, () => {
       assert.equal(afterStats.logins - beforeStats.logins, 2);
       assert.equal(retryWaits(summary), 0, 'handled inside the step, not by a retry');
       assert.ok(evidenceOf(summary).some((f) => f.includes('session-expired')));
+    });
+
+    it('no trace holds the password: each login is left out, also a login again in mid-upload', async () => {
+      await setFaults(env, { expireSession: { at: '/upload/confirm' } });
+      const summary = await runCycle({ config: configOf(env, { mode: 'full', keep_trace: true }), trigger: 'test' });
+      assertSucceeded(summary, env);
+      const traces = evidenceOf(summary).filter((f) => f.startsWith('trace-')).sort();
+      assert.deepEqual(traces, ['trace-attempt-1-part-1.zip', 'trace-attempt-1-part-2.zip', 'trace-attempt-1.zip']);
+      const [toLoginForm, toExpiry, rest] = traces.map((f) => traceText(join(summary.runDir, 'evidence', f)));
+      for (const [i, text] of [toLoginForm, toExpiry, rest].entries()) {
+        assert.ok(!text!.includes(TEST_PASSWORD), `${traces[i]} holds the password`);
+      }
+      // What they do hold: the login page before it was filled in, and the upload's actions.
+      assert.match(toLoginForm!, /ユーザーID/);
+      assert.match(toExpiry!, /"method":"setInputFiles"/);
+      assert.match(rest!, /"method":"setInputFiles"/);
     });
 
     it('a session that expires while waiting for the result is logged into again and the wait goes on', async () => {
@@ -252,6 +274,9 @@ describe('screen flow under PMH faults', { timeout: 900_000 }, () => {
       assertFailed(summary, 'LoginFailed', 'business');
       assert.equal((await stats(env)).failedLogins - beforeStats.failedLogins, 1);
       assert.equal(retryWaits(summary), 0);
+      const traces = evidenceOf(summary).filter((f) => f.startsWith('trace-'));
+      assert.deepEqual(traces, ['trace-attempt-1-part-1.zip'], 'the trace up to the login form');
+      assert.ok(!traceText(join(summary.runDir, 'evidence', traces[0]!)).includes('not-the-password'));
     });
 
     it('a renamed label fails as a changed screen, and passes once only the profile is changed', async () => {
