@@ -31,6 +31,8 @@ export interface BenchOptions {
   cpuProfDir?: string;
   /** Leave the temporary folder (data, runs, files) in place. */
   keep?: boolean;
+  /** Uploads of each kind, taken in turn; the table shows each kind's median (default 3). */
+  uploadRounds?: number;
   /** Progress lines go here (stderr by default). */
   progress?: (line: string) => void;
 }
@@ -173,12 +175,24 @@ async function waitUntilProcessed(simulator: Simulator): Promise<void> {
 
 interface UploadRuns {
   file: { path: string; rows: number; bytes: number; type: string };
+  rounds: number;
+  /** Each kind's median upload by its time to the acknowledgement. */
   post: ChildResult<UploadReport>;
   minimal: ChildResult<UploadReport>;
   bot: ChildResult<UploadReport>;
 }
 
-/** The largest file of the full run, uploaded three ways against the simulator; the simulator settles between them. */
+/** The median by time to the acknowledgement (the lower of the middle two for an even count). */
+function medianUpload(runs: ChildResult<UploadReport>[]): ChildResult<UploadReport> {
+  const sorted = [...runs].sort((a, b) => a.report.toAcknowledgement - b.report.toAcknowledgement);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/**
+ * The largest file of the full run, uploaded three ways against the simulator, in turn,
+ * `uploadRounds` times: one upload varies by about ±20% here, so the table takes medians.
+ * The simulator settles between uploads.
+ */
 async function measureUploads(root: string, full: PipelineReport, example: BotConfig, options: BenchOptions): Promise<UploadRuns> {
   const say = options.progress ?? (() => undefined);
   const file = [...full.files].sort((a, b) => b.bytes - a.bytes)[0];
@@ -194,15 +208,21 @@ async function measureUploads(root: string, full: PipelineReport, example: BotCo
       baseUrl: simulator.url, userId: example.pmh.user_id!, password: PASSWORD, certificateTypeId: file.type, mode: 'full',
       file: file.path, browser: example.browser, evidenceDir: join(root, 'evidence'),
     };
-    say(`upload floor: multipart POST of ${file.rows} records (${(file.bytes / 1e6).toFixed(1)} MB)`);
-    const post = await runChild<UploadReport>('upload-post.ts', input);
-    await waitUntilProcessed(simulator);
-    say('upload: minimal Playwright script');
-    const minimal = await runChild<UploadReport>('upload-minimal.ts', input);
-    await waitUntilProcessed(simulator);
-    say("upload: the bot's screen flow");
-    const bot = await runChild<UploadReport>('upload-bot.ts', input);
-    return { file, post, minimal, bot };
+    const rounds = options.uploadRounds ?? 3;
+    const runs = { post: [] as ChildResult<UploadReport>[], minimal: [] as ChildResult<UploadReport>[], bot: [] as ChildResult<UploadReport>[] };
+    for (let round = 1; round <= rounds; round += 1) {
+      const of = `${round}/${rounds}`;
+      say(`upload floor ${of}: multipart POST of ${file.rows} records (${(file.bytes / 1e6).toFixed(1)} MB)`);
+      runs.post.push(await runChild<UploadReport>('upload-post.ts', input));
+      await waitUntilProcessed(simulator);
+      say(`upload ${of}: minimal Playwright script`);
+      runs.minimal.push(await runChild<UploadReport>('upload-minimal.ts', input));
+      await waitUntilProcessed(simulator);
+      say(`upload ${of}: the bot's screen flow`);
+      runs.bot.push(await runChild<UploadReport>('upload-bot.ts', { ...input, evidenceDir: join(input.evidenceDir, String(round)) }));
+      await waitUntilProcessed(simulator);
+    }
+    return { file, rounds, post: medianUpload(runs.post), minimal: medianUpload(runs.minimal), bot: medianUpload(runs.bot) };
   } finally {
     await simulator.close();
   }
@@ -229,6 +249,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const extracted = main.full.report.extracted;
     const uploadFloor = uploads.post.report.toAcknowledgement;
     const fileRows = uploads.file.rows;
+    const median = uploads.rounds > 1 ? `; median of ${uploads.rounds}` : '';
     const rows: BenchRow[] = [
       rowOf('(a) COPY floor (psql \\copy of the joined query)', floorSeconds, main.certificates, floorSeconds, main.floor.maxRssKb, 'psql client memory'),
       rowOf('(b) bot pipeline, full mode', fullSeconds, extracted, floorSeconds, main.full.report.maxRssKb,
@@ -236,11 +257,11 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       rowOf('(c) bot pipeline, differential (1% changed)', diffSeconds, main.diff!.report.extracted, floorSeconds, main.diff!.report.maxRssKb,
         `${main.diff!.report.diff.changed} changed, ${main.diff!.report.uploaded} written; ${ratioText(diffSeconds / fullSeconds)} the full run`),
       rowOf('(e) upload floor: multipart POST (to 受付番号)', uploadFloor, fileRows, uploadFloor, uploads.post.report.maxRssKb,
-        `${(uploads.file.bytes / 1e6).toFixed(1)} MB, ${uploads.file.type}`),
+        `${(uploads.file.bytes / 1e6).toFixed(1)} MB, ${uploads.file.type}${median}`),
       rowOf('(e) minimal Playwright script (to 受付番号)', uploads.minimal.report.toAcknowledgement, fileRows, uploadFloor, uploads.minimal.report.maxRssKb,
-        'launch, login, set file, submit, confirm; node process only'),
+        `launch, login, set file, submit, confirm; node process only${median}`),
       rowOf("(e) bot's screen flow (to PMH's result)", uploads.bot.report.total, fileRows, uploadFloor, uploads.bot.report.maxRssKb,
-        `to 受付番号 ${uploads.bot.report.toAcknowledgement.toFixed(1)} s; then polling, result, logout; node process only`),
+        `to 受付番号 ${uploads.bot.report.toAcknowledgement.toFixed(2)} s; then polling, result, logout; node process only${median}`),
     ];
     const growth = compare
       ? {

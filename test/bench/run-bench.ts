@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --n 1000000 [--compare 100000] [--cpu-prof <dir>] [--keep] [--json <file>]`
+ * `npm run bench -- --n 1000000 [--compare 100000] [--uploads 3] [--cpu-prof <dir>] [--keep] [--json <file>]`
  * Prints the benchmark table; see docs/performance.md.
  */
 import { writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '1000000' },
     compare: { type: 'string' },
+    uploads: { type: 'string', default: '3' },
     'cpu-prof': { type: 'string' },
     keep: { type: 'boolean', default: false },
     json: { type: 'string' },
@@ -17,14 +18,16 @@ const { values } = parseArgs({
 });
 const n = Number(values.n);
 const compareN = values.compare === undefined ? Math.round(n / 10) : Number(values.compare);
-if (!Number.isInteger(n) || n < 100 || !Number.isInteger(compareN) || compareN < 0) {
-  console.error('usage: npm run bench -- --n <recipients, at least 100> [--compare <recipients, 0 for none>]');
+const uploadRounds = Number(values.uploads);
+if (!Number.isInteger(n) || n < 100 || !Number.isInteger(compareN) || compareN < 0 || !Number.isInteger(uploadRounds) || uploadRounds < 1) {
+  console.error('usage: npm run bench -- --n <recipients, at least 100> [--compare <recipients, 0 for none>] [--uploads <rounds, at least 1>]');
   process.exit(2);
 }
 const started = Date.now();
 const result = await runBenchmark({
   n,
   compareN,
+  uploadRounds,
   ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
   keep: values.keep,
   progress: (line) => process.stderr.write(`${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s  ${line}\n`),

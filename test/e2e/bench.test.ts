@@ -21,7 +21,7 @@ describe('npm run bench', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pmh-bench-test-'));
     try {
       const json = join(dir, 'result.json');
-      const run = spawnSync('npm', ['run', '--silent', 'bench', '--', '--n', '2000', '--json', json], {
+      const run = spawnSync('npm', ['run', '--silent', 'bench', '--', '--n', '2000', '--uploads', '2', '--json', json], {
         cwd: ROOT,
         encoding: 'utf8',
         timeout: 580_000,
@@ -43,6 +43,7 @@ describe('npm run bench', () => {
       assert.ok(Number(/^(\d+) changed/.exec(diff!.note)![1]) > 0, 'the differential run found the changed records');
       assert.ok(result.growth && result.growth.fromN === 200 && result.growth.fromMb > 0, 'memory growth from N/10');
       assert.ok(result.targets.length >= 5);
+      for (const upload of result.rows.slice(3)) assert.match(upload.note, /median of 2$/, `${upload.part}: the median of two rounds`);
       for (const part of result.rows.map((r) => r.part)) assert.ok(run.stdout.includes(part), `the table shows ${part}`);
       assert.match(run.stdout, /memory growth/);
       assert.match(run.stdout, /targets:/);
