@@ -40,11 +40,8 @@ export class AttemptTrace implements LoginTracing {
   async pause(): Promise<void> {
     if (!this.recording) return;
     this.recording = false;
-    const path = join(this.evidence.dir, `trace-attempt-${this.attempt}-part-${this.parts.length + 1}.zip`);
     try {
-      await this.evidence.ensureDir();
-      await this.context.tracing.stop({ path });
-      this.parts.push(path);
+      await this.stopInto(`trace-attempt-${this.attempt}-part-${this.parts.length + 1}.zip`);
     } catch (error) {
       // The login that follows fails on the same dead browser, with its own evidence.
       this.log.warn({ err: error }, 'could not save the Playwright trace');
@@ -64,14 +61,8 @@ export class AttemptTrace implements LoginTracing {
     try {
       if (this.recording) {
         this.recording = false;
-        if (keep) {
-          const path = join(this.evidence.dir, `trace-attempt-${this.attempt}${succeeded ? '' : '-failed'}.zip`);
-          await this.evidence.ensureDir();
-          await this.context.tracing.stop({ path });
-          this.parts.push(path);
-        } else {
-          await this.context.tracing.stop();
-        }
+        if (keep) await this.stopInto(`trace-attempt-${this.attempt}${succeeded ? '' : '-failed'}.zip`);
+        else await this.context.tracing.stop();
       }
     } catch (error) {
       // The browser may have crashed with the context: the failure itself is reported.
@@ -81,5 +72,13 @@ export class AttemptTrace implements LoginTracing {
       if (keep) this.evidence.track('trace', path);
       else await rm(path, { force: true });
     }
+  }
+
+  /** Ends the recording into a file of the evidence folder, which `finish` keeps or drops. */
+  private async stopInto(fileName: string): Promise<void> {
+    const path = join(this.evidence.dir, fileName);
+    await this.evidence.ensureDir();
+    await this.context.tracing.stop({ path });
+    this.parts.push(path);
   }
 }

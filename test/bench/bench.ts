@@ -209,7 +209,7 @@ async function measureUploads(root: string, full: PipelineReport, example: BotCo
       file: file.path, browser: example.browser, evidenceDir: join(root, 'evidence'),
     };
     const rounds = options.uploadRounds ?? 3;
-    const runs = { post: [] as ChildResult<UploadReport>[], minimal: [] as ChildResult<UploadReport>[], bot: [] as ChildResult<UploadReport>[] };
+    const runs: Record<'post' | 'minimal' | 'bot', ChildResult<UploadReport>[]> = { post: [], minimal: [], bot: [] };
     for (let round = 1; round <= rounds; round += 1) {
       const of = `${round}/${rounds}`;
       say(`upload floor ${of}: multipart POST of ${file.rows} records (${(file.bytes / 1e6).toFixed(1)} MB)`);

@@ -158,11 +158,10 @@ describe('screen flow under PMH faults', { timeout: 900_000 }, () => {
       assertSucceeded(summary, env);
       const traces = evidenceOf(summary).filter((f) => f.startsWith('trace-')).sort();
       assert.deepEqual(traces, ['trace-attempt-1-part-1.zip', 'trace-attempt-1-part-2.zip', 'trace-attempt-1.zip']);
-      const [toLoginForm, toExpiry, rest] = traces.map((f) => traceText(join(summary.runDir, 'evidence', f)));
-      for (const [i, text] of [toLoginForm, toExpiry, rest].entries()) {
-        assert.ok(!text!.includes(TEST_PASSWORD), `${traces[i]} holds the password`);
-      }
+      const texts = traces.map((f) => traceText(join(summary.runDir, 'evidence', f)));
+      texts.forEach((text, i) => assert.ok(!text.includes(TEST_PASSWORD), `${traces[i]} holds the password`));
       // What they do hold: the login page before it was filled in, and the upload's actions.
+      const [toLoginForm, toExpiry, rest] = texts;
       assert.match(toLoginForm!, /ユーザーID/);
       assert.match(toExpiry!, /"method":"setInputFiles"/);
       assert.match(rest!, /"method":"setInputFiles"/);
