@@ -1,7 +1,8 @@
 /**
  * The performance benchmark (issue 9): N generated recipients in PostgreSQL, and side by
  * side the physical floor (COPY of the joined data), the bot's whole pipeline in full and
- * differential mode, and the upload of the produced file three ways. Every measured part
+ * differential mode, the floor of the bot's own design (the same rows moved along its paths
+ * with none of its work done on them), and the upload of the produced file three ways. Every measured part
  * runs in its own process, so that its peak resident memory is its own.
  * Timings are reported, never asserted here: the targets are judged in the table.
  */
@@ -19,6 +20,7 @@ import { createScratchDatabase, type ScratchDatabase } from '../helpers/engines.
 import { BASE_DATE, EXAMPLE_CONFIG } from '../helpers/demo-env.ts';
 import { runChild, timeCommand, type ChildResult } from './child.ts';
 import { changeCertificates, joinedQuery, loadIntoPostgres, psqlArgs } from './pg-load.ts';
+import type { DesignFloorInput, DesignFloorReport } from './design-floor-child.ts';
 import type { PipelineReport } from './pipeline-child.ts';
 import type { UploadInput, UploadReport } from './upload-children.ts';
 
@@ -84,6 +86,8 @@ interface PipelineRuns {
   certificates: number;
   floor: { seconds: number; maxRssKb: number };
   full: ChildResult<PipelineReport>;
+  /** The floor of the bot's own design, with the staging store and with the join in the source. */
+  designFloors: Record<DesignFloorInput['variant'], ChildResult<DesignFloorReport>> | null;
   diff: ChildResult<PipelineReport> | null;
   changed: number;
 }
@@ -146,7 +150,14 @@ async function measurePipeline(
     say(`[${n}] bot pipeline, full mode`);
     const full = await runChild<PipelineReport>('pipeline-child.ts', { configFile: configOf('full') }, { nodeFlags: nodeFlags('full') });
     checkRun(full, `full run at ${n}`);
-    if (!withDiff) return { data, certificates, floor, full, diff: null, changed: 0 };
+    if (!withDiff) return { data, certificates, floor, full, designFloors: null, diff: null, changed: 0 };
+
+    const designFloor = (variant: DesignFloorInput['variant']): Promise<ChildResult<DesignFloorReport>> => {
+      say(`[${n}] design floor (${variant === 'staging' ? 'staging store' : 'join in the source'})`);
+      const input: DesignFloorInput = { configFile: configOf('full'), variant, joinedSql: joinedQuery(BASE_DATE), dir: join(dir, `design-floor-${variant}`) };
+      return runChild<DesignFloorReport>('design-floor-child.ts', input, { nodeFlags: nodeFlags(`floor-${variant}`) });
+    };
+    const designFloors = { staging: await designFloor('staging'), joined: await designFloor('joined') };
 
     // PMH accepted the full upload: what the snapshot then holds is the base of the differential.
     const snapshot = new Snapshot(snapshotPath({ data_dir: join(dir, 'data') } as BotConfig));
@@ -159,7 +170,7 @@ async function measurePipeline(
     say(`[${n}] bot pipeline, differential mode (${changed} certificates changed)`);
     const diff = await runChild<PipelineReport>('pipeline-child.ts', { configFile: configOf('diff') }, { nodeFlags: nodeFlags('diff') });
     checkRun(diff, `differential run at ${n}`);
-    return { data, certificates, floor, full, diff, changed };
+    return { data, certificates, floor, full, designFloors, diff, changed };
   } finally {
     await scratch?.drop().catch(() => undefined);
   }
@@ -228,6 +239,14 @@ async function measureUploads(root: string, full: PipelineReport, example: BotCo
   }
 }
 
+/** A design floor's row: the note says what it left out and how far the full pipeline is above it. */
+function designFloorRow(part: string, result: ChildResult<DesignFloorReport>, floorSeconds: number, fullSeconds: number): BenchRow {
+  const { seconds, stagingSeconds, records } = result.report;
+  const staging = stagingSeconds > 0 ? `to sealed staging ${stagingSeconds.toFixed(1)} s; ` : '';
+  return rowOf(part, seconds, records, floorSeconds, result.report.maxRssKb,
+    `${staging}no normalising, shaping, checks or hashing; full pipeline ${ratioText(fullSeconds / seconds)} this`);
+}
+
 function ratioText(value: number): string {
   return `${value.toFixed(2)}×`;
 }
@@ -254,6 +273,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       rowOf('(a) COPY floor (psql \\copy of the joined query)', floorSeconds, main.certificates, floorSeconds, main.floor.maxRssKb, 'psql client memory'),
       rowOf('(b) bot pipeline, full mode', fullSeconds, extracted, floorSeconds, main.full.report.maxRssKb,
         `extract ${(main.full.report.steps.extract ?? 0).toFixed(1)} s + shape/write ${(main.full.report.steps.shape ?? 0).toFixed(1)} s; ${main.full.report.uploaded} written`),
+      designFloorRow('(b1) design floor: driver, staging, join, pending, CSV', main.designFloors!.staging, floorSeconds, fullSeconds),
+      designFloorRow('(b2) design floor, join in the source: driver, pending, CSV', main.designFloors!.joined, floorSeconds, fullSeconds),
       rowOf('(c) bot pipeline, differential (1% changed)', diffSeconds, main.diff!.report.extracted, floorSeconds, main.diff!.report.maxRssKb,
         `${main.diff!.report.diff.changed} changed, ${main.diff!.report.uploaded} written; ${ratioText(diffSeconds / fullSeconds)} the full run`),
       rowOf('(e) upload floor: multipart POST (to 受付番号)', uploadFloor, fileRows, uploadFloor, uploads.post.report.maxRssKb,

@@ -80,32 +80,22 @@ async function stageAndJoin(config: BotConfig, source: SqlSource, dir: string, s
     const compiled = await loadQuery(file, { ...parameters, ...extra });
     yield* source.rows(compiled.sql, compiled.bindings, file);
   };
+  // Object literals, as extraction builds them: the values as the driver gave them.
+  const orNull = (value: unknown): string | null => value as string | null;
   for (const program of config.programs) {
     for await (const row of rowsOf(program.sql, { program_code: program.code })) {
       staging.addCertificate({
-        residentNo: cell(row.resident_no),
-        certificateId: cell(row.certificate_id),
-        programCode: program.code,
-        historyNo: Number(row.history_no),
-        insurerNumber: row.insurer_number as string | null,
-        recipientNumber: row.recipient_number as string | null,
-        validFrom: row.valid_from as string | null,
-        validTo: row.valid_to as string | null,
-        incomeSegment: row.income_segment as string | null,
-        copayCapYen: row.copay_cap_yen as number | null,
-        alwaysReimburse: row.always_reimburse === null ? null : Boolean(row.always_reimburse),
+        residentNo: cell(row.resident_no), certificateId: cell(row.certificate_id), programCode: program.code,
+        historyNo: Number(row.history_no), insurerNumber: orNull(row.insurer_number), recipientNumber: orNull(row.recipient_number),
+        validFrom: orNull(row.valid_from), validTo: orNull(row.valid_to), incomeSegment: orNull(row.income_segment),
+        copayCapYen: row.copay_cap_yen as number | null, alwaysReimburse: row.always_reimburse === null ? null : Boolean(row.always_reimburse),
       }, []);
     }
   }
   for await (const row of rowsOf(config.extraction.persons.sql)) {
     staging.addPerson({
-      residentNo: cell(row.resident_no),
-      myNumber: row.my_number as string | null,
-      name: row.name as string | null,
-      nameKana: row.name_kana as string | null,
-      address: row.address as string | null,
-      dateOfBirth: row.date_of_birth as string | null,
-      sexCode: row.sex_code as string | null,
+      residentNo: cell(row.resident_no), myNumber: orNull(row.my_number), name: orNull(row.name), nameKana: orNull(row.name_kana),
+      address: orNull(row.address), dateOfBirth: orNull(row.date_of_birth), sexCode: orNull(row.sex_code),
     }, []);
   }
   for await (const row of rowsOf(config.extraction.support_measures.sql)) {
