@@ -346,7 +346,7 @@ export class ScreenSession {
     await runProfileActions(this.page, this.profile.extra_steps.before_upload_submit);
     // No screenshot of the filled-in form: the confirmation's screenshot below shows the same
     // file, type and mode as PMH read them, and a form PMH refuses gets its failure screenshot
-    // and HTML. The form's own cost about 40 ms of every upload (issue 9, fourth round).
+    // and HTML. Taking it cost about 40 ms of every upload (issue 9, fourth round).
     await this.page.getByRole('button', { name: upload.next_button, exact: true }).click();
 
     const scope = confirm.style === 'modal' ? this.page.getByRole('dialog') : this.page;

@@ -2,8 +2,8 @@
  * The performance benchmark (issue 9): N generated recipients in PostgreSQL, and side by
  * side the physical floor (COPY of the joined data), the bot's whole pipeline in full and
  * differential mode, the floor of the bot's own design (the same rows moved along its paths
- * with none of its work done on them), and the upload of the produced file three ways. Every measured part
- * runs in its own process, so that its peak resident memory is its own.
+ * with none of its work done on them), and the upload of the produced file three ways.
+ * Every measured part runs in its own process, so that its peak resident memory is its own.
  * Timings are reported, never asserted here: the targets are judged in the table.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
