@@ -63,6 +63,8 @@ export interface BenchResult {
   rows: BenchRow[];
   growth: { fromN: number; fromMb: number; toN: number; toMb: number; percent: number } | null;
   targets: BenchTarget[];
+  /** The design floors (b1) and (b2) as multiples of the COPY floor. */
+  designFloors: { staging: number; joined: number };
   dir: string;
 }
 
@@ -309,7 +311,11 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
         met: botToMinimal <= 1.2,
       },
     ];
-    return { n: options.n, certificates: main.certificates, rows, growth, targets, dir: root };
+    const designFloors = {
+      staging: main.designFloors!.staging.report.seconds / floorSeconds,
+      joined: main.designFloors!.joined.report.seconds / floorSeconds,
+    };
+    return { n: options.n, certificates: main.certificates, rows, growth, targets, designFloors, dir: root };
   } finally {
     if (!options.keep) rmSync(root, { recursive: true, force: true });
   }
@@ -333,5 +339,8 @@ export function formatResult(result: BenchResult): string {
   }
   out.push('targets:');
   for (const t of result.targets) out.push(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.name}: ${t.measured} (target ${t.limit})`);
+  const { staging, joined } = result.designFloors;
+  out.push(`the design's own floors, (b1) and (b2): ${ratioText(staging)} and ${ratioText(joined)} the COPY floor; ` +
+    'a pipeline built this way cannot run faster than they do (docs/performance.md, fourth round)');
   return `${out.join('\n')}\n`;
 }

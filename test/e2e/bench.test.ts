@@ -52,6 +52,8 @@ describe('npm run bench', () => {
       for (const part of result.rows.map((r) => r.part)) assert.ok(run.stdout.includes(part), `the table shows ${part}`);
       assert.match(run.stdout, /memory growth/);
       assert.match(run.stdout, /targets:/);
+      assert.ok(result.designFloors.staging > 0 && result.designFloors.joined > 0, 'the design floors as multiples of COPY');
+      assert.match(run.stdout, /the design's own floors, \(b1\) and \(b2\): [\d.]+× and [\d.]+× the COPY floor/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
