@@ -14,7 +14,7 @@ export type ShapeResult =
   | { ok: false; source: SourceKey; problems: RecordProblem[] };
 
 /** 履歴キー: the certificate's key and its history number, e.g. `C123-007`. */
-export function historyKeyOf(certificate: CertificateRow): string {
+export function historyKeyOf(certificate: Pick<CertificateRow, 'certificateId' | 'historyNo'>): string {
   return `${certificate.certificateId}-${String(certificate.historyNo).padStart(3, '0')}`;
 }
 

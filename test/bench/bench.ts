@@ -150,13 +150,14 @@ async function measurePipeline(
       options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, `--cpu-prof-name=${label}-n${n}.cpuprofile`] : [];
 
     say(`[${n}] bot pipeline, full mode`);
-    const full = await runChild<PipelineReport>('pipeline-child.ts', { configFile: configOf('full') }, { nodeFlags: nodeFlags('full') });
+    const fullConfig = configOf('full');
+    const full = await runChild<PipelineReport>('pipeline-child.ts', { configFile: fullConfig }, { nodeFlags: nodeFlags('full') });
     checkRun(full, `full run at ${n}`);
     if (!withDiff) return { data, certificates, floor, full, designFloors: null, diff: null, changed: 0 };
 
     const designFloor = (variant: DesignFloorInput['variant']): Promise<ChildResult<DesignFloorReport>> => {
       say(`[${n}] design floor (${variant === 'staging' ? 'staging store' : 'join in the source'})`);
-      const input: DesignFloorInput = { configFile: configOf('full'), variant, joinedSql: joinedQuery(BASE_DATE), dir: join(dir, `design-floor-${variant}`) };
+      const input: DesignFloorInput = { configFile: fullConfig, variant, joinedSql: joinedQuery(BASE_DATE), dir: join(dir, `design-floor-${variant}`) };
       return runChild<DesignFloorReport>('design-floor-child.ts', input, { nodeFlags: nodeFlags(`floor-${variant}`) });
     };
     const designFloors = { staging: await designFloor('staging'), joined: await designFloor('joined') };
@@ -271,12 +272,14 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const uploadFloor = uploads.post.report.toAcknowledgement;
     const fileRows = uploads.file.rows;
     const median = uploads.rounds > 1 ? `; median of ${uploads.rounds}` : '';
+    const stagingFloor = designFloorRow('(b1) design floor: driver, staging, join, pending, CSV', main.designFloors!.staging, floorSeconds, fullSeconds);
+    const joinedFloor = designFloorRow('(b2) design floor, join in the source: driver, pending, CSV', main.designFloors!.joined, floorSeconds, fullSeconds);
     const rows: BenchRow[] = [
       rowOf('(a) COPY floor (psql \\copy of the joined query)', floorSeconds, main.certificates, floorSeconds, main.floor.maxRssKb, 'psql client memory'),
       rowOf('(b) bot pipeline, full mode', fullSeconds, extracted, floorSeconds, main.full.report.maxRssKb,
         `extract ${(main.full.report.steps.extract ?? 0).toFixed(1)} s + shape/write ${(main.full.report.steps.shape ?? 0).toFixed(1)} s; ${main.full.report.uploaded} written`),
-      designFloorRow('(b1) design floor: driver, staging, join, pending, CSV', main.designFloors!.staging, floorSeconds, fullSeconds),
-      designFloorRow('(b2) design floor, join in the source: driver, pending, CSV', main.designFloors!.joined, floorSeconds, fullSeconds),
+      stagingFloor,
+      joinedFloor,
       rowOf('(c) bot pipeline, differential (1% changed)', diffSeconds, main.diff!.report.extracted, floorSeconds, main.diff!.report.maxRssKb,
         `${main.diff!.report.diff.changed} changed, ${main.diff!.report.uploaded} written; ${ratioText(diffSeconds / fullSeconds)} the full run`),
       rowOf('(e) upload floor: multipart POST (to 受付番号)', uploadFloor, fileRows, uploadFloor, uploads.post.report.maxRssKb,
@@ -311,10 +314,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
         met: botToMinimal <= 1.2,
       },
     ];
-    const designFloors = {
-      staging: main.designFloors!.staging.report.seconds / floorSeconds,
-      joined: main.designFloors!.joined.report.seconds / floorSeconds,
-    };
+    const designFloors = { staging: stagingFloor.ratio, joined: joinedFloor.ratio };
     return { n: options.n, certificates: main.certificates, rows, growth, targets, designFloors, dir: root };
   } finally {
     if (!options.keep) rmSync(root, { recursive: true, force: true });

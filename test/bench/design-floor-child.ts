@@ -21,6 +21,7 @@ import type { BotConfig, DatabaseSourceConfig } from '../../config/schema.ts';
 import { readSecret } from '../../config/secrets.ts';
 import { csvLine } from '../../bot/output-writer.ts';
 import type { PmhRecord } from '../../bot/pmh-record.ts';
+import { historyKeyOf } from '../../bot/shape.ts';
 import { Snapshot } from '../../bot/snapshot.ts';
 import { loadQuery } from '../../extractors/extract.ts';
 import { openSqlSource, type SourceRow, type SqlSource } from '../../extractors/sql-source.ts';
@@ -109,8 +110,7 @@ async function stageAndJoin(config: BotConfig, source: SqlSource, dir: string, s
       const csv = new CsvFile(join(dir, `${program.code}.csv`));
       for (const row of staging.joined(program.code)) {
         const { certificate: c, person: p } = row;
-        const historyKey = `${c.certificateId}-${c.historyNo}`;
-        snapshot.addPending(RUN_ID, 'upsert', pendingRecord(program.certificate_type_id, historyKey, p?.myNumber), c, { json: JSON.stringify(row), hash: '' });
+        snapshot.addPending(RUN_ID, 'upsert', pendingRecord(program.certificate_type_id, historyKeyOf(c), p?.myNumber), c, { json: JSON.stringify(row), hash: '' });
         await csv.write([c.programCode, c.residentNo, c.certificateId, cell(c.historyNo), cell(c.insurerNumber), cell(c.recipientNumber),
           cell(c.validFrom), cell(c.validTo), cell(c.incomeSegment), cell(c.copayCapYen), cell(c.alwaysReimburse),
           cell(p?.myNumber), cell(p?.name), cell(p?.nameKana), cell(p?.address), cell(p?.dateOfBirth), cell(p?.sexCode), cell(row.isNotDisclosed)]);
@@ -137,8 +137,8 @@ async function joinedInSource(config: BotConfig, source: SqlSource, joinedSql: s
       csv = new CsvFile(join(dir, `${code}.csv`));
     }
     const values = Object.values(row).map(cell);
-    const historyKey = `${cell(row.cert_id)}-${cell(row.history_no)}`;
     const sourceKey = { residentNo: cell(row.atena_no), certificateId: cell(row.cert_id), programCode: code };
+    const historyKey = historyKeyOf({ certificateId: sourceKey.certificateId, historyNo: Number(row.history_no) });
     snapshot.addPending(RUN_ID, 'upsert', pendingRecord(types.get(code) ?? code, historyKey, row.kojin_no), sourceKey, { json: JSON.stringify(row), hash: '' });
     await csv!.write(values);
     records += 1;
