@@ -63,8 +63,8 @@ export interface BenchResult {
   rows: BenchRow[];
   growth: { fromN: number; fromMb: number; toN: number; toMb: number; percent: number } | null;
   targets: BenchTarget[];
-  /** The design floors (b1) and (b2) as multiples of the COPY floor. */
-  designFloors: { staging: number; joined: number };
+  /** The design floors (b1), (b2) and (b3) as multiples of the COPY floor. */
+  designFloors: { staging: number; joined: number; copy: number };
   dir: string;
 }
 
@@ -156,11 +156,15 @@ async function measurePipeline(
     if (!withDiff) return { data, certificates, floor, full, designFloors: null, diff: null, changed: 0 };
 
     const designFloor = (variant: DesignFloorInput['variant']): Promise<ChildResult<DesignFloorReport>> => {
-      say(`[${n}] design floor (${variant === 'staging' ? 'staging store' : 'join in the source'})`);
+      say(`[${n}] design floor (${{ staging: 'staging store', joined: 'join in the source', copy: 'COPY into Node.js' }[variant]})`);
       const input: DesignFloorInput = { configFile: fullConfig, variant, joinedSql: joinedQuery(BASE_DATE), dir: join(dir, `design-floor-${variant}`) };
       return runChild<DesignFloorReport>('design-floor-child.ts', input, { nodeFlags: nodeFlags(`floor-${variant}`) });
     };
-    const designFloors = { staging: await designFloor('staging'), joined: await designFloor('joined') };
+    const designFloors = { staging: await designFloor('staging'), joined: await designFloor('joined'), copy: await designFloor('copy') };
+    // (b2) and (b3) read the same query, one through the driver, one through COPY: their files must agree.
+    if (designFloors.copy.report.csvSha256 !== designFloors.joined.report.csvSha256) {
+      throw new Error(`the COPY design floor wrote other rows than the driver's (${n} recipients): its reading of COPY's text is wrong`);
+    }
 
     // PMH accepted the full upload: what the snapshot then holds is the base of the differential.
     const snapshot = new Snapshot(snapshotPath({ data_dir: join(dir, 'data') } as BotConfig));
@@ -242,12 +246,15 @@ async function measureUploads(root: string, full: PipelineReport, example: BotCo
   }
 }
 
-/** A design floor's row: the note says what it left out and how far the full pipeline is above it. */
+/**
+ * A design floor's row: the note says how much of it the snapshot's `pending` rows took, what
+ * it left out and how far the full pipeline is above it.
+ */
 function designFloorRow(part: string, result: ChildResult<DesignFloorReport>, floorSeconds: number, fullSeconds: number): BenchRow {
-  const { seconds, stagingSeconds, records } = result.report;
+  const { seconds, stagingSeconds, pendingSeconds, records } = result.report;
   const staging = stagingSeconds > 0 ? `to sealed staging ${stagingSeconds.toFixed(1)} s; ` : '';
   return rowOf(part, seconds, records, floorSeconds, result.report.maxRssKb,
-    `${staging}no normalising, shaping, checks or hashing; full pipeline ${ratioText(fullSeconds / seconds)} this`);
+    `${staging}pending rows ${pendingSeconds.toFixed(1)} s; no normalising, shaping, checks or hashing; full pipeline ${ratioText(fullSeconds / seconds)} this`);
 }
 
 function ratioText(value: number): string {
@@ -274,12 +281,14 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const median = uploads.rounds > 1 ? `; median of ${uploads.rounds}` : '';
     const stagingFloor = designFloorRow('(b1) design floor: driver, staging, join, pending, CSV', main.designFloors!.staging, floorSeconds, fullSeconds);
     const joinedFloor = designFloorRow('(b2) design floor, join in the source: driver, pending, CSV', main.designFloors!.joined, floorSeconds, fullSeconds);
+    const copyFloor = designFloorRow('(b3) design floor, COPY into Node.js: pending, CSV', main.designFloors!.copy, floorSeconds, fullSeconds);
     const rows: BenchRow[] = [
       rowOf('(a) COPY floor (psql \\copy of the joined query)', floorSeconds, main.certificates, floorSeconds, main.floor.maxRssKb, 'psql client memory'),
       rowOf('(b) bot pipeline, full mode', fullSeconds, extracted, floorSeconds, main.full.report.maxRssKb,
         `extract ${(main.full.report.steps.extract ?? 0).toFixed(1)} s + shape/write ${(main.full.report.steps.shape ?? 0).toFixed(1)} s; ${main.full.report.uploaded} written`),
       stagingFloor,
       joinedFloor,
+      copyFloor,
       rowOf('(c) bot pipeline, differential (1% changed)', diffSeconds, main.diff!.report.extracted, floorSeconds, main.diff!.report.maxRssKb,
         `${main.diff!.report.diff.changed} changed, ${main.diff!.report.uploaded} written; ${ratioText(diffSeconds / fullSeconds)} the full run`),
       rowOf('(e) upload floor: multipart POST (to 受付番号)', uploadFloor, fileRows, uploadFloor, uploads.post.report.maxRssKb,
@@ -314,7 +323,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
         met: botToMinimal <= 1.2,
       },
     ];
-    const designFloors = { staging: stagingFloor.ratio, joined: joinedFloor.ratio };
+    const designFloors = { staging: stagingFloor.ratio, joined: joinedFloor.ratio, copy: copyFloor.ratio };
     return { n: options.n, certificates: main.certificates, rows, growth, targets, designFloors, dir: root };
   } finally {
     if (!options.keep) rmSync(root, { recursive: true, force: true });
@@ -339,8 +348,8 @@ export function formatResult(result: BenchResult): string {
   }
   out.push('targets:');
   for (const t of result.targets) out.push(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.name}: ${t.measured} (target ${t.limit})`);
-  const { staging, joined } = result.designFloors;
-  out.push(`the design's own floors, (b1) and (b2): ${ratioText(staging)} and ${ratioText(joined)} the COPY floor; ` +
-    'a pipeline built this way cannot run faster than they do (docs/performance.md, fourth round)');
+  const { staging, joined, copy } = result.designFloors;
+  out.push(`the design's own floors, (b1), (b2) and (b3): ${ratioText(staging)}, ${ratioText(joined)} and ${ratioText(copy)} the COPY floor; ` +
+    'a pipeline built this way cannot run faster than they do (docs/performance.md, fourth and fifth rounds)');
   return `${out.join('\n')}\n`;
 }

@@ -7,14 +7,21 @@
  *   one snapshot `pending` row per record (`Snapshot.addPending`, its batches and commits)
  *   → one CSV line per record;
  * - `joined`: the same without the staging store, as if the join ran in the source: one
- *   driver stream of the COPY floor's joined query → `pending` → CSV.
+ *   driver stream of the COPY floor's joined query → `pending` → CSV;
+ * - `copy`: the same without the driver, as if each engine were read by its bulk-export
+ *   path: the COPY floor's own `COPY … TO STDOUT` (through psql, as the floor runs it),
+ *   its text-format lines split into the same rows → `pending` → CSV. What is left is what
+ *   a Node.js program pays to touch each record, keep it in the snapshot and write it out.
+ * Each variant also reports the seconds spent in `addPending` and its commits.
  * Left out on purpose: normalising, shaping, validation, the encodability check, the content
  * hash, the key map, the ledger. The JSON stored in `pending` is the joined row's, smaller
  * than a PMH record's, so the floor errs low.
  * Input: DesignFloorInput (the full run's config, whose systems are all one PostgreSQL
  * database). Prints its report as its last line.
  */
-import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { BotConfig, DatabaseSourceConfig } from '../../config/schema.ts';
@@ -27,11 +34,12 @@ import { loadQuery } from '../../extractors/extract.ts';
 import { openSqlSource, type SourceRow, type SqlSource } from '../../extractors/sql-source.ts';
 import { StagingStore } from '../../extractors/staging.ts';
 import { report } from './child.ts';
+import { JOINED_COLUMNS } from './pg-load.ts';
 
 export interface DesignFloorInput {
   configFile: string;
-  variant: 'staging' | 'joined';
-  /** The COPY floor's query, for the `joined` variant. */
+  variant: 'staging' | 'joined' | 'copy';
+  /** The COPY floor's query, for the `joined` and `copy` variants. */
   joinedSql: string;
   /** An empty folder for the staging store, the snapshot and the CSV files. */
   dir: string;
@@ -41,9 +49,13 @@ export interface DesignFloorReport {
   variant: DesignFloorInput['variant'];
   /** Seconds from opening the source to the last CSV line written and committed. */
   seconds: number;
-  /** Of those, the seconds up to the sealed staging store (0 for `joined`). */
+  /** Of those, the seconds up to the sealed staging store (0 for `joined` and `copy`). */
   stagingSeconds: number;
+  /** Of those, the seconds spent storing the `pending` rows (inserts and commits). */
+  pendingSeconds: number;
   records: number;
+  /** SHA-256 of the CSV files written, by name (taken after the clock stopped). */
+  csvSha256: string;
 }
 
 const RUN_ID = 'design-floor';
@@ -62,6 +74,14 @@ class CsvFile {
     this.stream.end();
     await once(this.stream, 'finish');
   }
+}
+
+/** `Snapshot.addPending`, timed: the floors say how much of them the snapshot is. */
+let pendingMs = 0;
+function addPending(snapshot: Snapshot, ...args: Parameters<Snapshot['addPending']>): void {
+  const started = performance.now();
+  snapshot.addPending(...args);
+  pendingMs += performance.now() - started;
 }
 
 const cell = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
@@ -110,7 +130,7 @@ async function stageAndJoin(config: BotConfig, source: SqlSource, dir: string, s
       const csv = new CsvFile(join(dir, `${program.code}.csv`));
       for (const row of staging.joined(program.code)) {
         const { certificate: c, person: p } = row;
-        snapshot.addPending(RUN_ID, 'upsert', pendingRecord(program.certificate_type_id, historyKeyOf(c), p?.myNumber), c, { json: JSON.stringify(row), hash: '' });
+        addPending(snapshot, RUN_ID, 'upsert', pendingRecord(program.certificate_type_id, historyKeyOf(c), p?.myNumber), c, { json: JSON.stringify(row), hash: '' });
         await csv.write([c.programCode, c.residentNo, c.certificateId, cell(c.historyNo), cell(c.insurerNumber), cell(c.recipientNumber),
           cell(c.validFrom), cell(c.validTo), cell(c.incomeSegment), cell(c.copayCapYen), cell(c.alwaysReimburse),
           cell(p?.myNumber), cell(p?.name), cell(p?.nameKana), cell(p?.address), cell(p?.dateOfBirth), cell(p?.sexCode), cell(row.isNotDisclosed)]);
@@ -124,12 +144,54 @@ async function stageAndJoin(config: BotConfig, source: SqlSource, dir: string, s
   return { records, stagingSeconds };
 }
 
-async function joinedInSource(config: BotConfig, source: SqlSource, joinedSql: string, dir: string, snapshot: Snapshot): Promise<number> {
+/** COPY's text format: `\\N` is null, and a backslash escapes a tab, a line break or itself. */
+const ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+function copyText(field: string): string | null {
+  if (field === '\\N') return null;
+  if (!field.includes('\\')) return field;
+  return field.replace(/\\(.)/g, (_, escaped: string) => ESCAPES[escaped] ?? escaped);
+}
+
+/**
+ * The joined query's rows as COPY sends them, read from psql's standard output: a row per
+ * line, named by the query's columns as the driver would name them.
+ */
+async function* copyRows(connection: DatabaseSourceConfig['connection'], joinedSql: string): AsyncGenerator<SourceRow> {
+  const { host, port, user, database } = connection as { host: string; port?: number; user: string; database: string };
+  const child = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', host, '-p', String(port ?? 5432), '-U', user, '-d', database,
+    '-c', `COPY (${joinedSql}) TO STDOUT`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let errors = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (errors += chunk));
+  const closed = once(child, 'close');
+  let rest = '';
+  try {
+    // Decoded as a stream, so a character split between two chunks waits for its other bytes.
+    for await (const chunk of child.stdout.setEncoding('utf8')) {
+      const text = rest + (chunk as string);
+      let start = 0;
+      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+        const fields = text.slice(start, end).split('\t');
+        if (fields.length !== JOINED_COLUMNS.length) throw new Error(`COPY sent ${fields.length} fields, not ${JOINED_COLUMNS.length}`);
+        const row: SourceRow = {};
+        for (let i = 0; i < fields.length; i++) row[JOINED_COLUMNS[i]!] = copyText(fields[i]!);
+        yield row;
+        start = end + 1;
+      }
+      rest = text.slice(start);
+    }
+    const [code] = (await closed) as [number | null];
+    if (code !== 0 || rest !== '') throw new Error(`psql COPY failed (${code}): ${errors.trim()}`);
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
+}
+
+async function joinedInSource(config: BotConfig, rows: AsyncIterable<SourceRow>, dir: string, snapshot: Snapshot): Promise<number> {
   const types = new Map(config.programs.map((program) => [program.code, program.certificate_type_id]));
   let records = 0;
   let csv: CsvFile | undefined;
   let program: string | undefined;
-  for await (const row of source.rows(joinedSql, [], 'joined query')) {
+  for await (const row of rows) {
     const code = cell(row.program_code).trim();
     if (code !== program) {
       await csv?.close();
@@ -139,7 +201,7 @@ async function joinedInSource(config: BotConfig, source: SqlSource, joinedSql: s
     const values = Object.values(row).map(cell);
     const sourceKey = { residentNo: cell(row.atena_no), certificateId: cell(row.cert_id), programCode: code };
     const historyKey = historyKeyOf({ certificateId: sourceKey.certificateId, historyNo: Number(row.history_no) });
-    snapshot.addPending(RUN_ID, 'upsert', pendingRecord(types.get(code) ?? code, historyKey, row.kojin_no), sourceKey, { json: JSON.stringify(row), hash: '' });
+    addPending(snapshot, RUN_ID, 'upsert', pendingRecord(types.get(code) ?? code, historyKey, row.kojin_no), sourceKey, { json: JSON.stringify(row), hash: '' });
     await csv!.write(values);
     records += 1;
   }
@@ -152,17 +214,30 @@ const config = JSON.parse(readFileSync(input.configFile, 'utf8')) as BotConfig;
 mkdirSync(input.dir, { recursive: true });
 const started = performance.now();
 const sourceName = config.extraction.certificates_source;
-const source = await openSqlSource(sourceName, config.sources[sourceName] as DatabaseSourceConfig, readSecret);
+const sourceConfig = config.sources[sourceName] as DatabaseSourceConfig;
+// The `copy` variant reads through psql only: no driver connection at all.
+const source = input.variant === 'copy' ? null : await openSqlSource(sourceName, sourceConfig, readSecret);
 const snapshot = new Snapshot(join(input.dir, 'snapshot.sqlite'));
 let result: { records: number; stagingSeconds: number };
 try {
-  result = input.variant === 'staging'
-    ? await stageAndJoin(config, source, input.dir, snapshot)
-    : { records: await joinedInSource(config, source, input.joinedSql, input.dir, snapshot), stagingSeconds: 0 };
+  if (source && input.variant === 'staging') result = await stageAndJoin(config, source, input.dir, snapshot);
+  else {
+    const rows = source ? source.rows(input.joinedSql, [], 'joined query') : copyRows(sourceConfig.connection, input.joinedSql);
+    result = { records: await joinedInSource(config, rows, input.dir, snapshot), stagingSeconds: 0 };
+  }
+  const flushed = performance.now();
   snapshot.flush();
+  pendingMs += performance.now() - flushed;
 } finally {
   snapshot.close();
-  await source.close();
+  await source?.close();
 }
-const floorReport: DesignFloorReport = { variant: input.variant, seconds: (performance.now() - started) / 1000, ...result };
+const seconds = (performance.now() - started) / 1000;
+// The variants must have carried the same rows: the benchmark compares these.
+const csvHash = createHash('sha256');
+for (const file of readdirSync(input.dir).filter((name) => name.endsWith('.csv')).sort()) {
+  csvHash.update(`${file}\n`);
+  for await (const chunk of createReadStream(join(input.dir, file))) csvHash.update(chunk as Buffer);
+}
+const floorReport: DesignFloorReport = { variant: input.variant, seconds, pendingSeconds: pendingMs / 1000, ...result, csvSha256: csvHash.digest('hex') };
 report(floorReport);

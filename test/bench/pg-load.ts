@@ -100,6 +100,11 @@ export async function loadIntoPostgres(files: DemoData['files'], target: Scratch
   await psql(target.database, [INDEXES]);
 }
 
+/** The joined query's columns, in its order, as a driver names them. */
+export const JOINED_COLUMNS = ['program_code', 'atena_no', 'cert_id', 'history_no', 'futansha_no', 'jukyusha_no', 'valid_from',
+  'valid_to', 'income_segment', 'copay_cap', 'always_reimburse', 'kojin_no', 'shimei', 'shimei_kana', 'jusho', 'seinengappi',
+  'seibetsu', 'not_disclosed'] as const;
+
 /**
  * The bot's three queries joined in one statement, as the bot joins them: every current
  * certificate with its person and its disclosure flag, in the bot's order. This is what the
