@@ -88,7 +88,7 @@ interface PipelineRuns {
   certificates: number;
   floor: { seconds: number; maxRssKb: number };
   full: ChildResult<PipelineReport>;
-  /** The floor of the bot's own design, with the staging store and with the join in the source. */
+  /** The floor of the bot's own design: with the staging store, with the join in the source, read by COPY. */
   designFloors: Record<DesignFloorInput['variant'], ChildResult<DesignFloorReport>> | null;
   diff: ChildResult<PipelineReport> | null;
   changed: number;

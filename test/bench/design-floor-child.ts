@@ -34,7 +34,7 @@ import { loadQuery } from '../../extractors/extract.ts';
 import { openSqlSource, type SourceRow, type SqlSource } from '../../extractors/sql-source.ts';
 import { StagingStore } from '../../extractors/staging.ts';
 import { report } from './child.ts';
-import { JOINED_COLUMNS } from './pg-load.ts';
+import { JOINED_COLUMNS, psqlArgs } from './pg-load.ts';
 
 export interface DesignFloorInput {
   configFile: string;
@@ -153,13 +153,12 @@ function copyText(field: string): string | null {
 }
 
 /**
- * The joined query's rows as COPY sends them, read from psql's standard output: a row per
- * line, named by the query's columns as the driver would name them.
+ * The joined query's rows as COPY sends them, read from psql's standard output (psql run as
+ * the COPY floor runs it): a row per line, named by the query's columns as the driver would
+ * name them.
  */
-async function* copyRows(connection: DatabaseSourceConfig['connection'], joinedSql: string): AsyncGenerator<SourceRow> {
-  const { host, port, user, database } = connection as { host: string; port?: number; user: string; database: string };
-  const child = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', host, '-p', String(port ?? 5432), '-U', user, '-d', database,
-    '-c', `COPY (${joinedSql}) TO STDOUT`], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function* copyRows(database: string, joinedSql: string): AsyncGenerator<SourceRow> {
+  const child = spawn('psql', psqlArgs(database, `COPY (${joinedSql}) TO STDOUT`), { stdio: ['ignore', 'pipe', 'pipe'] });
   let errors = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (errors += chunk));
   const closed = once(child, 'close');
@@ -184,6 +183,12 @@ async function* copyRows(connection: DatabaseSourceConfig['connection'], joinedS
   } finally {
     if (child.exitCode === null) child.kill();
   }
+}
+
+/** The benchmark's systems are one PostgreSQL database: its name. */
+function pgDatabase(source: DatabaseSourceConfig): string {
+  if (source.client !== 'pg') throw new Error('the COPY design floor reads PostgreSQL only');
+  return source.connection.database;
 }
 
 async function joinedInSource(config: BotConfig, rows: AsyncIterable<SourceRow>, dir: string, snapshot: Snapshot): Promise<number> {
@@ -222,7 +227,7 @@ let result: { records: number; stagingSeconds: number };
 try {
   if (source && input.variant === 'staging') result = await stageAndJoin(config, source, input.dir, snapshot);
   else {
-    const rows = source ? source.rows(input.joinedSql, [], 'joined query') : copyRows(sourceConfig.connection, input.joinedSql);
+    const rows = source ? source.rows(input.joinedSql, [], 'joined query') : copyRows(pgDatabase(sourceConfig), input.joinedSql);
     result = { records: await joinedInSource(config, rows, input.dir, snapshot), stagingSeconds: 0 };
   }
   const flushed = performance.now();
