@@ -18,6 +18,7 @@ import { readSecret } from '../config/secrets.ts';
 import { pmhError, type PmhBotError } from '../core/errors.ts';
 import { sendChunk, type ApiChunkAnswer, type ApiSendOptions } from '../flows/api/api-delivery.ts';
 import { jsonArrayElements } from '../flows/api/json-array-reader.ts';
+import { routeOf } from '../flows/pmh-http.ts';
 import { CircuitBreaker, type BreakerState, type BreakerStore } from '../flows/retry.ts';
 import type { UploadOutcome } from '../flows/screen/upload-flow.ts';
 import type { ApiChunkEntry, Ledger, RejectedEntry } from './ledger.ts';
@@ -265,11 +266,12 @@ export async function deliverViaApi(ctx: RunContext, resume?: DeliveryResume): P
     throw pmhError('ConfigInvalid', { file: ctx.layout.file, path: 'output.layout', detail: 'transport: api には format: json のレイアウトが必要です / transport: api needs a layout with format: json' });
   }
   const token = readSecret(api.token_env, 'pmh.api.token_env');
+  const route = routeOf(ctx.config.browser);
   const breaker = ledgerBreaker(ctx);
   const sender: Sender = {
     chunkSize: api.chunk_size,
     options: () => ({
-      endpoint: { url: api.url, token, timeoutMs: api.timeout_seconds * 1000 },
+      endpoint: { url: api.url, token, timeoutMs: api.timeout_seconds * 1000, route },
       retry: {
         maxAttempts: pmh.retry.max_attempts,
         initialDelayMs: pmh.retry.initial_delay_seconds * 1000,

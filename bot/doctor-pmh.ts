@@ -6,10 +6,11 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { BotConfig } from '../config/schema.ts';
+import type { BotConfig, BrowserConfig } from '../config/schema.ts';
 import { pmhError } from '../core/errors.ts';
 import { t } from '../core/i18n.ts';
 import { contextOptions, launchBrowser } from '../flows/browser.ts';
+import { RouteFailure, routeOf, sendOnce } from '../flows/pmh-http.ts';
 import { classifyNavigationStatus, classifyScreenFailure } from '../flows/screen/classify.ts';
 import { loadScreenProfile } from '../flows/screen/profile.ts';
 import { screenProfileOf } from './run.ts';
@@ -29,21 +30,21 @@ export function loginTarget(config: BotConfig, profilePath?: string): LoginTarge
   return { url: new URL(profile.paths.login, config.pmh.url).toString(), userIdLabel: profile.login.user_id_label };
 }
 
-function detailOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return (message.split('\n')[0] ?? message).slice(0, 300);
+/** What a failed request along the route means for the operator: the proxy, a certificate, or PMH. */
+function routeError(error: unknown, url: string): never {
+  if (!(error instanceof RouteFailure)) throw error;
+  if (error.kind === 'proxy') throw pmhError('PmhProxyFailed', { url, detail: error.message });
+  if (error.kind === 'certificate') throw pmhError('PmhCertificateError', { url, detail: error.message });
+  throw classifyScreenFailure(new Error(error.message), 'login', url);
 }
 
-/** Without a browser, plain HTTP still tells whether PMH answers at all. */
-async function checkOverHttp(url: string): Promise<CheckOutcome> {
+/** Without a browser, plain HTTP (along the browser's proxy and trust) still tells whether PMH answers at all. */
+async function checkOverHttp(url: string, browser: BrowserConfig): Promise<CheckOutcome> {
   let status: number;
   try {
-    const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(15_000) });
-    status = response.status;
-    await response.body?.cancel().catch(() => undefined);
+    status = (await sendOnce(routeOf(browser), url, { method: 'GET', timeoutMs: 15_000, headOnly: true })).status;
   } catch (error) {
-    const cause = (error as { cause?: unknown }).cause ?? error;
-    throw classifyScreenFailure(new Error(`${detailOf(cause)} (${detailOf(error)})`), 'login', url);
+    routeError(error, url);
   }
   if (status >= 500) throw pmhError('PmhUnreachable', { url, detail: `HTTP ${status}` });
   return {
@@ -79,16 +80,17 @@ export interface PmhChecks {
   close(): Promise<void>;
 }
 
-/** The API answers at all (any status below 500: authentication is the run's business, not the preflight's). */
-async function checkApiReachable(url: string): Promise<CheckOutcome> {
+/**
+ * The API answers at all (any status below 500: authentication is the run's business, not
+ * the preflight's), reached as a run reaches it: through browser.proxy, trusting browser.ca_bundle.
+ */
+async function checkApiReachable(url: string, browser: BrowserConfig): Promise<CheckOutcome> {
   let status: number;
   try {
-    const response = await fetch(url, { method: 'OPTIONS', redirect: 'manual', signal: AbortSignal.timeout(15_000) });
-    status = response.status;
-    await response.body?.cancel().catch(() => undefined);
+    status = (await sendOnce(routeOf(browser), url, { method: 'OPTIONS', timeoutMs: 15_000, headOnly: true })).status;
   } catch (error) {
-    const cause = (error as { cause?: unknown }).cause ?? error;
-    throw pmhError('PmhUnreachable', { url, detail: detailOf(cause) });
+    if (error instanceof RouteFailure && error.kind === 'network') throw pmhError('PmhUnreachable', { url, detail: error.message });
+    routeError(error, url);
   }
   if (status >= 500) throw pmhError('PmhUnreachable', { url, detail: `HTTP ${status}` });
   return { status: 'ok', detail: `HTTP ${status}` };
@@ -110,7 +112,7 @@ export function pmhChecks(config: BotConfig, profilePath?: string): PmhChecks {
   const { transport, api, folder } = config.pmh;
   if (transport === 'api' && api) {
     return {
-      checks: [{ id: 'pmh', label: { ja: 'PMH 登録 API', en: 'PMH registration API' }, seconds: 30, run: () => checkApiReachable(api.url) }],
+      checks: [{ id: 'pmh', label: { ja: 'PMH 登録 API', en: 'PMH registration API' }, seconds: 30, run: () => checkApiReachable(api.url, config.browser) }],
       close: async () => undefined,
     };
   }
@@ -145,7 +147,7 @@ export function pmhChecks(config: BotConfig, profilePath?: string): PmhChecks {
             started = await browser();
           } catch {
             // The browser check reports why; here PMH is still asked over plain HTTP.
-            return checkOverHttp(target.url);
+            return checkOverHttp(target.url, config.browser);
           }
           return checkLoginPage(started, config, target);
         },

@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { BrowserConfig } from '../config/schema.ts';
 import { pmhError } from '../core/errors.ts';
 import { t } from '../core/i18n.ts';
+import { routeOf, sendOnce, type HttpAnswer } from '../flows/pmh-http.ts';
 import { tokyoDate } from './clock.ts';
 import type { CheckOutcome, CheckSpec } from './doctor-check.ts';
 
@@ -70,19 +72,20 @@ async function checkDataDir(dataDir: string): Promise<CheckOutcome> {
   };
 }
 
-/** The local clock against the Date header of PMH's server; unreachable PMH only warns (its own check fails). */
-async function checkClock(url: string): Promise<CheckOutcome> {
-  let response: Response;
+/**
+ * The local clock against the Date header of PMH's server, reached as the bot reaches it
+ * (browser.proxy, browser.ca_bundle); unreachable PMH only warns (its own check fails).
+ */
+async function checkClock(url: string, browser: BrowserConfig): Promise<CheckOutcome> {
+  let response: HttpAnswer;
   const sent = Date.now();
   try {
-    response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(15_000) });
+    response = await sendOnce(routeOf(browser), url, { method: 'GET', timeoutMs: 15_000, headOnly: true });
   } catch (error) {
-    const cause = (error as { cause?: unknown }).cause ?? error;
-    return { status: 'warn', detail: t({ ja: 'PMH に接続できないため確認できません（{detail}）', en: 'not checked: PMH cannot be reached ({detail})' }, { detail: detailOf(cause) }) };
+    return { status: 'warn', detail: t({ ja: 'PMH に接続できないため確認できません（{detail}）', en: 'not checked: PMH cannot be reached ({detail})' }, { detail: detailOf(error) }) };
   }
   const received = Date.now();
-  await response.body?.cancel().catch(() => undefined);
-  const header = response.headers.get('date');
+  const header = response.headers.date;
   const server = header ? Date.parse(header) : Number.NaN;
   if (Number.isNaN(server)) {
     return { status: 'warn', detail: t({ ja: 'PMH の応答に時刻（Date）がないため確認できません', en: 'not checked: PMH\'s answer has no Date header' }) };
@@ -116,11 +119,11 @@ async function checkTimeZone(): Promise<CheckOutcome> {
   return { status: 'ok', detail: t({ ja: '日本時間 {tokyo}（端末のタイムゾーン {zone}）', en: '{tokyo} in Japan (machine time zone {zone})' }, params) };
 }
 
-export function systemChecks(dataDir: string, pmhUrl: string): CheckSpec[] {
+export function systemChecks(dataDir: string, pmhUrl: string, browser: BrowserConfig): CheckSpec[] {
   return [
     { id: 'disk', label: { ja: 'ディスクの空き容量', en: 'free disk space' }, seconds: 20, run: () => checkDiskSpace(dataDir) },
     { id: 'data-dir', label: { ja: 'データフォルダーへの書き込み', en: 'data folder writable' }, seconds: 20, run: () => checkDataDir(dataDir) },
-    { id: 'clock', label: { ja: '時計（PMH サーバーとの差）', en: 'clock (against PMH\'s server)' }, seconds: 30, run: () => checkClock(pmhUrl) },
+    { id: 'clock', label: { ja: '時計（PMH サーバーとの差）', en: 'clock (against PMH\'s server)' }, seconds: 30, run: () => checkClock(pmhUrl, browser) },
     { id: 'timezone', label: { ja: 'タイムゾーン', en: 'time zone' }, seconds: 5, run: () => checkTimeZone() },
   ];
 }

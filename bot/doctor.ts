@@ -83,7 +83,7 @@ export async function runDoctor(configPath: string, options: DoctorOptions = {})
     ...secretChecks(config),
     ...sourceChecks(config),
     ...pmh.checks,
-    ...systemChecks(config.data_dir, pmhUrlForClock(config, options)),
+    ...systemChecks(config.data_dir, pmhUrlForClock(config, options), config.browser),
   ];
   try {
     const checks = await Promise.all(specs.map(runCheck));

@@ -153,6 +153,13 @@ function transportProblems(config: BotConfig): { path: string; ja: string; en: s
         en: 'transport: api sends the registration API\'s JSON: name a layout file with format: json in output.layout (the shipped config/layouts/pmh-v1-json.yaml will do)',
       });
     }
+    if (config.browser.proxy?.server.startsWith('socks5:')) {
+      problems.push({
+        path: 'browser.proxy.server',
+        ja: 'transport: api は登録 API へ HTTP(S) プロキシ（http:// または https://）経由で接続します。socks5 プロキシは画面（ブラウザー）専用です',
+        en: 'transport: api reaches the registration API through an HTTP(S) proxy (http:// or https://); a socks5 proxy serves the screen (the browser) only',
+      });
+    }
     if (config.pmh.mode !== 'diff') {
       problems.push({
         path: 'pmh.mode',

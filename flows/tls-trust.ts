@@ -20,6 +20,8 @@ export interface TrustedCertificate {
   /** base64 SHA-256 of the SubjectPublicKeyInfo (DER), as Chromium's SPKI list wants it. */
   spkiSha256: string;
   validTo: string;
+  /** The certificate as it was in the bundle (PEM). */
+  pem: string;
 }
 
 /** The base64 SHA-256 of a certificate's SubjectPublicKeyInfo. */
@@ -49,7 +51,7 @@ export function readCaBundle(file: string, keyPath = 'browser.ca_bundle'): Trust
     } catch (error) {
       throw invalid(`certificate ${i + 1} of ${blocks.length} cannot be parsed: ${(error as Error).message}`, error);
     }
-    return { subject: certificate.subject.replaceAll('\n', ', '), spkiSha256: spkiFingerprint(certificate), validTo: certificate.validTo };
+    return { subject: certificate.subject.replaceAll('\n', ', '), spkiSha256: spkiFingerprint(certificate), validTo: certificate.validTo, pem: block };
   });
 }
 

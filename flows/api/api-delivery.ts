@@ -11,12 +11,15 @@
 import { pmhError, type PmhBotError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { backoffDelay, isRetryable, type CircuitBreaker, type RetryPolicy } from '../retry.ts';
+import type { PmhRoute } from '../pmh-http.ts';
 import { ApiTransportFailure, postJson, retryAfterMs } from './api-client.ts';
 
 export interface ApiEndpoint {
   url: string;
   token: string;
   timeoutMs: number;
+  /** The proxy and trust of `browser:`, which the API goes along too. */
+  route: PmhRoute;
 }
 
 /** One record PMH refused, by its 0-based index in the chunk. */
@@ -102,11 +105,15 @@ async function attempt(options: ApiSendOptions, chunk: ApiChunk): Promise<ApiChu
   const where = { fileName: chunk.fileName, first: chunk.first, last: chunk.last, runId: options.runId };
   let answer;
   try {
-    answer = await postJson(endpoint.url, endpoint.token, chunk.body, endpoint.timeoutMs);
+    answer = await postJson(endpoint.route, endpoint.url, endpoint.token, chunk.body, endpoint.timeoutMs);
   } catch (error) {
     if (!(error instanceof ApiTransportFailure)) throw error;
     if (error.maybeSent) throw pmhError('PmhApiNoAnswer', { ...where, detail: error.detail });
     options.onNotRegistered?.(null);
+    // Nothing reached PMH. A certificate is not trusted (critical: never retried), the proxy
+    // failed (its settings named), or PMH is unreachable.
+    if (error.kind === 'certificate') throw pmhError('PmhCertificateError', { url: endpoint.url, detail: error.detail });
+    if (error.kind === 'proxy') throw pmhError('PmhProxyFailed', { url: endpoint.url, detail: error.detail });
     throw pmhError('PmhApiUnreachable', { url: endpoint.url, detail: error.detail });
   }
   const { status } = answer;

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -16,29 +15,14 @@ import type { BrowserConfig } from '../../config/schema.ts';
 import { PmhBotError } from '../../core/errors.ts';
 import { contextOptions, tolerateDeadObjects, launchBrowser } from '../../flows/browser.ts';
 import { classifyNavigationStatus, classifyScreenFailure } from '../../flows/screen/classify.ts';
+import { close, listen, port, PROXY_PASSWORD, PROXY_USER, startForwardProxy, type ForwardProxy } from '../helpers/forward-proxy.ts';
 import { makeTestCertificates, type TestCertificates } from '../helpers/tls-certificates.ts';
 
 const TIMEOUT = { timeout: 180_000 };
 const BASE: BrowserConfig = { channel: 'auto', headless: true, slow_mo_ms: 0 };
 /** A host name that resolves nowhere: the page is reachable only through the proxy. */
 const FAKE_HOST = 'pmh.lgwan.test';
-const PROXY_USER = 'rpa-user';
-const PROXY_PASSWORD = 'proxy-pass-Kd93';
 const PASSWORD_ENV = 'PMH_BOT_E2E_PROXY_PASSWORD';
-
-async function listen<T extends http.Server>(server: T): Promise<T> {
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return server;
-}
-
-function port(server: http.Server): number {
-  return (server.address() as AddressInfo).port;
-}
-
-async function close(server: http.Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((done) => server.close(() => done()));
-}
 
 /** The PMH stand-in: one page with a title, on plain HTTP. */
 function pageServer(): Promise<http.Server> {
@@ -46,56 +30,6 @@ function pageServer(): Promise<http.Server> {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end('<!doctype html><title>PMH ログイン</title><h1>PMH</h1>');
   }));
-}
-
-interface ForwardProxy {
-  server: http.Server;
-  url: string;
-  /** Absolute URIs the proxy was asked for. */
-  seen: string[];
-  /** Proxy-Authorization headers received. */
-  authorizations: (string | undefined)[];
-  requireAuth: boolean;
-}
-
-/**
- * A forward HTTP proxy: takes absolute-URI GET/POST requests and forwards them to the page
- * server whatever the host name says. CONNECT (HTTPS tunnels) is refused.
- */
-async function forwardProxy(target: http.Server): Promise<ForwardProxy> {
-  const expected = `Basic ${Buffer.from(`${PROXY_USER}:${PROXY_PASSWORD}`).toString('base64')}`;
-  const proxy: ForwardProxy = { server: http.createServer(), url: '', seen: [], authorizations: [], requireAuth: false };
-  proxy.server.on('request', (req, res) => {
-    proxy.seen.push(req.url ?? '');
-    proxy.authorizations.push(req.headers['proxy-authorization']);
-    if (proxy.requireAuth && req.headers['proxy-authorization'] !== expected) {
-      res.writeHead(407, { 'proxy-authenticate': 'Basic realm="LGWAN proxy"', 'content-type': 'text/plain' });
-      res.end('proxy authentication required');
-      return;
-    }
-    const absolute = new URL(req.url ?? '/');
-    const headers = { ...req.headers };
-    delete headers['proxy-authorization'];
-    delete headers['proxy-connection'];
-    const upstream = http.request(
-      { host: '127.0.0.1', port: port(target), path: absolute.pathname + absolute.search, method: req.method, headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => {
-      res.writeHead(502);
-      res.end();
-    });
-    req.pipe(upstream);
-  });
-  proxy.server.on('connect', (_req, socket) => {
-    socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-  });
-  await listen(proxy.server);
-  proxy.url = `http://127.0.0.1:${port(proxy.server)}`;
-  return proxy;
 }
 
 /** Opens `url` in a new context of the flow's options; returns the page or the failure as the flow classifies it. */
@@ -135,7 +69,7 @@ describe('through the LGWAN forward proxy', () => {
 
   before(async () => {
     pages = await pageServer();
-    proxy = await forwardProxy(pages);
+    proxy = await startForwardProxy(pages);
     pageUrl = `http://${FAKE_HOST}:${port(pages)}/`;
   });
 

@@ -1,6 +1,6 @@
 /**
  * Real certificates for TLS tests, made with the openssl CLI: a CA, a server certificate
- * for localhost / 127.0.0.1 signed by it, and an unrelated second CA.
+ * for localhost / 127.0.0.1 (and any names asked for) signed by it, and an unrelated second CA.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -33,11 +33,13 @@ function makeCa(dir: string, name: string, subject: string): void {
   ]);
 }
 
-export function makeTestCertificates(dir: string): TestCertificates {
+/** `names`: host names the server certificate holds besides localhost and 127.0.0.1. */
+export function makeTestCertificates(dir: string, names: string[] = []): TestCertificates {
   makeCa(dir, 'ca', '/CN=pmh-bot test LGWAN CA');
   makeCa(dir, 'other-ca', '/CN=pmh-bot unrelated CA');
   openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  const altNames = ['DNS:localhost', 'IP:127.0.0.1', ...names.map((name) => `DNS:${name}`)].join(',');
+  writeFileSync(join(dir, 'server.ext'), `subjectAltName=${altNames}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
   openssl(dir, [
     'x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
     '-days', '2', '-extfile', 'server.ext', '-out', 'server.pem',
