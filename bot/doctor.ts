@@ -60,6 +60,28 @@ function secretChecks(config: BotConfig): CheckSpec[] {
   }));
 }
 
+/**
+ * The notification mail server, when a run would mail: it answers and takes the login,
+ * without a mail being sent. A failure alert that cannot leave is found before go-live.
+ */
+function mailChecks(config: BotConfig): CheckSpec[] {
+  const { mail, on } = config.notify;
+  if (!mail || on === 'never') return [];
+  return [{
+    id: 'notify-mail',
+    label: { ja: '通知メール（SMTP サーバー）', en: 'notification mail (SMTP server)' },
+    seconds: mail.timeout_seconds * 3 + 10,
+    run: async () => {
+      // nodemailer is loaded only when there is a mail server to ask.
+      await (await import('./notify-mail.ts')).verifyMailServer(mail);
+      return {
+        status: 'ok' as const,
+        detail: t({ ja: '{host}:{port}（接続とログインを確認。メールは送っていません）', en: '{host}:{port} (connected and logged in; no mail sent)' }, { host: mail.host, port: mail.port }),
+      };
+    },
+  }];
+}
+
 /** The login URL for the clock check, even when the screen profile cannot be read. */
 function pmhUrlForClock(config: BotConfig, options: DoctorOptions): string {
   try {
@@ -83,6 +105,7 @@ export async function runDoctor(configPath: string, options: DoctorOptions = {})
     ...secretChecks(config),
     ...sourceChecks(config),
     ...pmh.checks,
+    ...mailChecks(config),
     ...systemChecks(config.data_dir, pmhUrlForClock(config, options), config.browser),
   ];
   try {

@@ -60,6 +60,25 @@ export function mailBody(notice: RunNotice): string {
   return `${scrubText(lines.join('\n'))}\n`;
 }
 
+/** The SMTP transport `notify.mail` describes (its password read from the environment). */
+function mailTransport(mail: NotifyMailConfig) {
+  const timeoutMs = mail.timeout_seconds * 1000;
+  const pass = mail.password_env ? readSecret(mail.password_env, 'notify.mail.password_env') : undefined;
+  return createTransport({
+    host: mail.host,
+    port: mail.port,
+    secure: mail.secure,
+    requireTLS: mail.starttls === 'required',
+    ignoreTLS: mail.starttls === 'never',
+    auth: mail.user ? { user: mail.user, pass } : undefined,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    logger: false,
+    debug: false,
+  });
+}
+
 export async function sendNoticeMail(notice: RunNotice, mail: NotifyMailConfig): Promise<NotifyResult> {
   const fail = (error: unknown): NotifyResult => {
     const cause = asPmhBotError(error);
@@ -69,23 +88,9 @@ export async function sendNoticeMail(notice: RunNotice, mail: NotifyMailConfig):
       : pmhError('NotifyMailFailed', { host: mail.host, port: mail.port, runId: notice.runId, detail: scrubText(cause.describeIn('ja').message) }, error);
     return { channel: 'mail', ok: false, detail: failure.describeIn('ja').message, code: failure.code };
   };
-  const timeoutMs = mail.timeout_seconds * 1000;
   let transport;
   try {
-    const pass = mail.password_env ? readSecret(mail.password_env, 'notify.mail.password_env') : undefined;
-    transport = createTransport({
-      host: mail.host,
-      port: mail.port,
-      secure: mail.secure,
-      requireTLS: mail.starttls === 'required',
-      ignoreTLS: mail.starttls === 'never',
-      auth: mail.user ? { user: mail.user, pass } : undefined,
-      connectionTimeout: timeoutMs,
-      greetingTimeout: timeoutMs,
-      socketTimeout: timeoutMs,
-      logger: false,
-      debug: false,
-    });
+    transport = mailTransport(mail);
   } catch (error) {
     return fail(error);
   }
@@ -105,6 +110,22 @@ export async function sendNoticeMail(notice: RunNotice, mail: NotifyMailConfig):
     return { channel: 'mail', ok: true, detail: `${mail.to.join(', ')} に送信しました（${info.messageId}）` };
   } catch (error) {
     return fail(error);
+  } finally {
+    transport.close();
+  }
+}
+
+/**
+ * What doctor asks of the mail server, sending nothing: it answers, speaks TLS as
+ * notify.mail says, and takes the user and password. Throws NotifyMailUnavailable (or
+ * SecretMissing for the password) otherwise.
+ */
+export async function verifyMailServer(mail: NotifyMailConfig): Promise<void> {
+  const transport = mailTransport(mail);
+  try {
+    await transport.verify();
+  } catch (error) {
+    throw pmhError('NotifyMailUnavailable', { host: mail.host, port: mail.port, detail: scrubText(asPmhBotError(error).describeIn('ja').message) }, error);
   } finally {
     transport.close();
   }

@@ -362,6 +362,18 @@ export const errorCatalog = entries({
     message: { ja: '実行 ID {runId} は実行台帳にありません。', en: 'Run {runId} is not in the ledger.' },
     hint: { ja: '`pmh-bot runs` で実行 ID を確認してください。', en: 'List the runs with `pmh-bot runs`.' },
   },
+  NotifyMailUnavailable: {
+    kind: 'system',
+    title: { ja: '通知メールのサーバーを使えません', en: 'The notification mail server cannot be used' },
+    message: {
+      ja: 'メールサーバー {host}:{port} に接続・ログインできませんでした: {detail}',
+      en: 'Could not connect or log in to the mail server {host}:{port}: {detail}',
+    },
+    hint: {
+      ja: 'このままでは、実行が失敗しても通知メールが届きません。設定 notify.mail（host・port・secure・starttls・user・password_env）とメールサーバーの状態を、LGWAN のメール管理者にも確認してください。',
+      en: 'As it is, no mail would arrive when a run fails. Check notify.mail (host, port, secure, starttls, user, password_env) and the mail server, with the LGWAN mail administrator too.',
+    },
+  },
   NotifyMailFailed: {
     kind: 'system',
     title: { ja: '通知メールを送信できませんでした', en: 'The notification mail could not be sent' },

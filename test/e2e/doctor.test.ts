@@ -15,6 +15,7 @@ import type { BotConfig, DatabaseSourceConfig } from '../../config/schema.ts';
 import { ConfigError } from '../../config/config-error.ts';
 import { doctorExitCode, printDoctorReport, runDoctor, type DoctorCheck, type DoctorReport } from '../../bot/doctor.ts';
 import { startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
+import { SMTP_PASSWORD, SMTP_USER, startSmtp } from '../helpers/smtp.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/pmh-bot.mjs');
 const SLOW = { timeout: 180_000 };
@@ -235,6 +236,46 @@ describe('pmh-bot doctor', () => {
     assert.equal(check(report, 'browser').status, 'ok');
     assert.equal(check(report, 'source:subsidy').status, 'ok');
     assert.equal(doctorExitCode(report), 3);
+  });
+
+  it('logs in to the notification mail server without sending a mail, and reports a wrong password or a stopped server', SLOW, async () => {
+    const smtp = await startSmtp();
+    const passwordEnv = 'PMH_BOT_DOCTOR_SMTP_PASSWORD';
+    const withMail = (port: number): string => variant((c) => ({
+      ...c,
+      notify: {
+        ...c.notify,
+        on: 'failure',
+        mail: { host: '127.0.0.1', port, secure: false, starttls: 'auto', user: SMTP_USER, password_env: passwordEnv, from: 'pmh-bot@city.example.lg.jp', to: ['kokuho@city.example.lg.jp'], timeout_seconds: 10 },
+      },
+    }));
+    try {
+      process.env[passwordEnv] = SMTP_PASSWORD;
+      const good = check(await runDoctor(withMail(smtp.port)), 'notify-mail');
+      assert.equal(good.status, 'ok', good.error?.message);
+      assert.match(good.detail ?? '', new RegExp(`127\\.0\\.0\\.1:${smtp.port}`));
+      assert.deepEqual(smtp.logins, [SMTP_USER], 'it logged in');
+      assert.equal(smtp.received.length, 0, 'and sent no mail');
+
+      process.env[passwordEnv] = 'wrong-smtp-password-Vb83';
+      const refused = await runDoctor(withMail(smtp.port));
+      const wrong = check(refused, 'notify-mail');
+      assert.equal(wrong.error?.code, 'NotifyMailUnavailable');
+      assert.match(wrong.error!.describeIn('ja').hint, /notify\.mail/);
+      assert.ok(!printed(refused).includes('wrong-smtp-password-Vb83'), 'the password is never printed');
+      assert.equal(doctorExitCode(refused), 3);
+
+      const stopped = check(await runDoctor(withMail(await closedPort())), 'notify-mail');
+      assert.equal(stopped.error?.code, 'NotifyMailUnavailable');
+      assert.match(stopped.error!.message, /ECONNREFUSED/);
+
+      // A config that never mails has nothing to check.
+      const never = await runDoctor(variant((c) => ({ ...c, notify: { ...c.notify, on: 'never', mail: { host: '127.0.0.1', port: smtp.port, secure: false, starttls: 'auto', from: 'pmh-bot@city.example.lg.jp', to: ['kokuho@city.example.lg.jp'], timeout_seconds: 10 } } })));
+      assert.ok(!never.checks.some((c) => c.id === 'notify-mail'));
+    } finally {
+      delete process.env[passwordEnv];
+      await smtp.close();
+    }
   });
 
   it('reports a browser that is not there as BrowserNotFound, and still asks PMH over HTTP', SLOW, async () => {

@@ -5,11 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { SMTPServer } from 'smtp-server';
 import { configSchema } from '../../config/schema.ts';
 import { createLogger } from '../../core/log.ts';
 import { Ledger } from '../../bot/ledger.ts';
@@ -18,47 +16,9 @@ import { writeRunReport } from '../../bot/report-html.ts';
 import { ledgerPath, runCycle, type RunSummary } from '../../bot/run.ts';
 import { buildRunNotice, type RunNotice } from '../../bot/run-notice.ts';
 import { BASE_DATE, startDemoEnv, TEST_PASSWORD, type DemoEnv } from '../helpers/demo-env.ts';
+import { SMTP_PASSWORD, SMTP_USER, startSmtp, type TestSmtp } from '../helpers/smtp.ts';
 
-const SMTP_USER = 'pmh-bot';
-const SMTP_PASSWORD = 'smtp-secret-Qm42';
 const WRONG_PMH_PASSWORD = 'wrong-pmh-password-Lk29';
-
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-  user: string | undefined;
-}
-
-async function startSmtp(): Promise<{ port: number; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onAuth(auth, _session, callback) {
-      if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) callback(null, { user: auth.username });
-      else callback(new Error('bad credentials'));
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-          user: session.user as string | undefined,
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 /** A port nothing listens on: taken from the OS, then released. */
 async function closedPort(): Promise<number> {
@@ -136,7 +96,7 @@ function noticeOf(env: DemoEnv, runId: string, report = false): Promise<RunNotic
 
 describe('notifications of a run', () => {
   let env: DemoEnv;
-  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let smtp: TestSmtp;
   let succeeded: RunSummary;
   let failed: RunSummary;
   let forbidden: string[];
