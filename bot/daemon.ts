@@ -16,8 +16,10 @@ import { t, type Bilingual } from '../core/i18n.ts';
 import { createRunLogger, dailyLogDir, type Logger } from '../core/log.ts';
 import { tokyoDateTime } from './clock.ts';
 import { Ledger, type TriggerOutcome } from './ledger.ts';
+import { notifyMissedRun } from './notify.ts';
 import { acquireRunLock, announceTakeover, lockOptionsFor, RunLock, type Held } from './run-lock.ts';
 import { purgeExpired } from './purge.ts';
+import { buildMissedRunNotice } from './run-notice.ts';
 import { ledgerPath, runCycle, type RunSummary } from './run.ts';
 
 export const SCHEDULE_TZ = 'Asia/Tokyo';
@@ -109,7 +111,10 @@ export interface DaemonOptions {
   /** Operator lines (Japanese by default); default console.log. */
   out?: (line: string) => void;
   log?: Logger;
-  /** Called once for a missed run under the alert policy (the notification hook). */
+  /**
+   * Called once for a missed run under the alert policy. Default: the config's notify
+   * (mail, command) is told, as for a failed run.
+   */
   onMissedAlert?: (error: PmhBotError, scheduledAt: Date) => void | Promise<void>;
   /** The wake-up check's interval and lateness threshold, in ms (tests shorten them). */
   wakeCheckMs?: number;
@@ -219,7 +224,8 @@ export function startDaemon(config: BotConfig, options: DaemonOptions = {}): Dae
     log.error({ scheduledAt: key, code: error.code, message: error.describeIn('ja').message }, 'scheduled run missed: not run (policy alert)');
     out(t(text.missedAlert, { scheduled: jst(due) }));
     try {
-      await options.onMissedAlert?.(error, due);
+      if (options.onMissedAlert) await options.onMissedAlert(error, due);
+      else await notifyMissedRun(buildMissedRunNotice(config, error, due), config.notify, log);
     } catch (caught) {
       log.error({ err: caught }, 'missed-run alert hook failed');
     }

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { pmhError } from '../core/errors.ts';
 import { scrubText } from '../core/log.ts';
 import type { NotifyCommandConfig, NotifyResult } from './notify.ts';
-import type { RunNotice } from './run-notice.ts';
+import { noticeLabel, type Notice } from './run-notice.ts';
 
 /** How long a command that ignored the polite stop gets before it is killed. */
 const KILL_GRACE_MS = 5000;
@@ -33,9 +33,9 @@ function target(command: NotifyCommandConfig): { file: string; args: string[]; v
   return { file: command.path, args: command.args, verbatim: false };
 }
 
-export function runNoticeCommand(notice: RunNotice, command: NotifyCommandConfig): Promise<NotifyResult> {
+export function runNoticeCommand(notice: Notice, command: NotifyCommandConfig): Promise<NotifyResult> {
   const failed = (detail: string): NotifyResult => {
-    const error = pmhError('NotifyCommandFailed', { path: command.path, runId: notice.runId, detail: scrubText(detail) });
+    const error = pmhError('NotifyCommandFailed', { path: command.path, runId: noticeLabel(notice), detail: scrubText(detail) });
     return { channel: 'command', ok: false, detail: error.describeIn('ja').message, code: error.code };
   };
   return new Promise((resolve) => {

@@ -9,15 +9,43 @@ import { asPmhBotError, pmhError } from '../core/errors.ts';
 import { scrubText } from '../core/log.ts';
 import type { NotifyMailConfig, NotifyResult } from './notify.ts';
 import { COUNT_TEXT, formatCount, say } from './report-text.ts';
-import type { RunNotice } from './run-notice.ts';
+import { noticeLabel, type MissedRunNotice, type Notice, type RunNotice } from './run-notice.ts';
 
-/** [PMH連携] 失敗: みなと市 2026-04-01 (run 20260401-101500-ab12) */
-export function mailSubject(notice: RunNotice): string {
+/**
+ * [PMH連携] 失敗: みなと市 2026-04-01 (run 20260401-101500-ab12);
+ * [PMH連携] 定期実行なし: みなと市 2026-04-01 06:30 の定期実行
+ */
+export function mailSubject(notice: Notice): string {
+  if (notice.event === 'missed-run') return `[PMH連携] ${notice.statusLabel}: ${notice.municipality.name} ${noticeLabel(notice)}`;
   const date = notice.baseDate ?? notice.startedAtLocal.slice(0, 10);
   return `[PMH連携] ${notice.statusLabel}: ${notice.municipality.name} ${date} (run ${notice.runId})`;
 }
 
-export function mailBody(notice: RunNotice): string {
+export function mailBody(notice: Notice): string {
+  return notice.event === 'missed-run' ? missedRunBody(notice) : runBody(notice);
+}
+
+const MAIL_FOOTER = ['-- ', 'このメールは pmh-bot が自動で送信しています。個人情報（宛名番号・氏名・個人番号など）は含みません。'];
+
+function missedRunBody(notice: MissedRunNotice): string {
+  const e = notice.error;
+  const lines = [
+    'PMH 連携（医療費助成 受給者情報のアップロード）の定期実行が行われませんでした。',
+    '',
+    `結果: ${notice.statusLabel}`,
+    `自治体: ${notice.municipality.name}（${notice.municipality.code}）`,
+    `予定時刻: ${notice.scheduledAtLocal}（日本時間）`,
+    '',
+    `エラー [${e.code}] ${e.title}（${e.kindLabel}）`,
+    `  内容: ${e.message}`,
+    `  対処: ${e.hint}`,
+    '',
+    ...MAIL_FOOTER,
+  ];
+  return `${scrubText(lines.join('\n'))}\n`;
+}
+
+function runBody(notice: RunNotice): string {
   const lines: string[] = [
     'PMH 連携（医療費助成 受給者情報のアップロード）の実行結果をお知らせします。',
     '',
@@ -52,8 +80,7 @@ export function mailBody(notice: RunNotice): string {
     '',
     `実行レポート（RPA 端末上）: ${notice.reportPath ?? '未作成（pmh-bot report ' + notice.runId + ' で作成できます）'}`,
     '',
-    '-- ',
-    'このメールは pmh-bot が自動で送信しています。個人情報（宛名番号・氏名・個人番号など）は含みません。',
+    ...MAIL_FOOTER,
     '保留・エラーになったレコードは、RPA 端末の実行レポートで確認してください。',
   );
   // Everything above comes from the ledger and the catalog; scrubbed anyway, as a log line would be.
@@ -79,13 +106,13 @@ function mailTransport(mail: NotifyMailConfig) {
   });
 }
 
-export async function sendNoticeMail(notice: RunNotice, mail: NotifyMailConfig): Promise<NotifyResult> {
+export async function sendNoticeMail(notice: Notice, mail: NotifyMailConfig): Promise<NotifyResult> {
   const fail = (error: unknown): NotifyResult => {
     const cause = asPmhBotError(error);
     // A missing password is its own catalog error; anything else is the mail server's.
     const failure = cause.code === 'SecretMissing' || cause.code === 'NotifyMailFailed'
       ? cause
-      : pmhError('NotifyMailFailed', { host: mail.host, port: mail.port, runId: notice.runId, detail: scrubText(cause.describeIn('ja').message) }, error);
+      : pmhError('NotifyMailFailed', { host: mail.host, port: mail.port, runId: noticeLabel(notice), detail: scrubText(cause.describeIn('ja').message) }, error);
     return { channel: 'mail', ok: false, detail: failure.describeIn('ja').message, code: failure.code };
   };
   let transport;
@@ -104,7 +131,7 @@ export async function sendNoticeMail(notice: RunNotice, mail: NotifyMailConfig):
     const refused = (info.rejected ?? []).map(String);
     if (refused.length) {
       return fail(pmhError('NotifyMailFailed', {
-        host: mail.host, port: mail.port, runId: notice.runId, detail: `受け付けられなかった宛先: ${refused.join(', ')}`,
+        host: mail.host, port: mail.port, runId: noticeLabel(notice), detail: `受け付けられなかった宛先: ${refused.join(', ')}`,
       }));
     }
     return { channel: 'mail', ok: true, detail: `${mail.to.join(', ')} に送信しました（${info.messageId}）` };

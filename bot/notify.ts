@@ -9,7 +9,7 @@ import { asPmhBotError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { RunStatus } from './ledger.ts';
 import { runNoticeCommand } from './notify-command.ts';
-import type { RunNotice } from './run-notice.ts';
+import type { MissedRunNotice, Notice, RunNotice } from './run-notice.ts';
 
 export type NotifyConfig = BotConfig['notify'];
 export type NotifyMailConfig = NonNullable<NotifyConfig['mail']>;
@@ -43,6 +43,16 @@ async function guarded(channel: NotifyResult['channel'], send: () => Promise<Not
 
 export async function notifyRun(notice: RunNotice, config: NotifyConfig, log: Logger): Promise<NotifyResult[]> {
   if (!shouldNotify(notice.status, config.on)) return [];
+  return send(notice, config, log);
+}
+
+/** A scheduled run that did not take place (missed_run_policy: alert) needs an operator, as a failure does. */
+export async function notifyMissedRun(notice: MissedRunNotice, config: NotifyConfig, log: Logger): Promise<NotifyResult[]> {
+  if (config.on === 'never') return [];
+  return send(notice, config, log);
+}
+
+async function send(notice: Notice, config: NotifyConfig, log: Logger): Promise<NotifyResult[]> {
   const sends: Promise<NotifyResult>[] = [];
   const { mail, command } = config;
   // nodemailer is loaded only by a run that mails.
@@ -50,8 +60,8 @@ export async function notifyRun(notice: RunNotice, config: NotifyConfig, log: Lo
   if (command) sends.push(guarded('command', () => runNoticeCommand(notice, command)));
   const results = await Promise.all(sends);
   for (const result of results) {
-    if (result.ok) log.info({ channel: result.channel, detail: result.detail }, 'notification sent');
-    else log.error({ channel: result.channel, code: result.code, detail: result.detail }, 'notification failed (the run outcome is unchanged)');
+    if (result.ok) log.info({ channel: result.channel, detail: result.detail, event: notice.event }, 'notification sent');
+    else log.error({ channel: result.channel, code: result.code, detail: result.detail, event: notice.event }, 'notification failed (the run outcome is unchanged)');
   }
   return results;
 }

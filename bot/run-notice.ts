@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { BotConfig } from '../config/schema.ts';
-import { pmhError } from '../core/errors.ts';
+import { pmhError, type PmhBotError } from '../core/errors.ts';
 import type { Bilingual } from '../core/i18n.ts';
 import { scrubText } from '../core/log.ts';
 import { tokyoDateTime } from './clock.ts';
@@ -41,6 +41,8 @@ export interface RunNoticeUpload {
 }
 
 export interface RunNotice {
+  /** What the notice is about: a run that took place (a missed one is `MissedRunNotice`). */
+  event: 'run';
   municipality: { code: string; name: string };
   runId: string;
   status: RunStatus;
@@ -98,6 +100,7 @@ export function buildRunNotice(ledger: Ledger, runId: string, config: BotConfig)
     : null;
   const report = reportPathOf(run.run_dir);
   return {
+    event: 'run',
     municipality: { code: config.municipality.code, name: config.municipality.name },
     runId: run.id,
     status: run.status,
@@ -131,4 +134,54 @@ export function buildRunNotice(ledger: Ledger, runId: string, config: BotConfig)
       rejected: u.rejected,
     })),
   };
+}
+
+/**
+ * A scheduled run that did not take place and was not made up for
+ * (`schedule.missed_run_policy: alert`): there is no run, so no counts and no report.
+ */
+export interface MissedRunNotice {
+  event: 'missed-run';
+  municipality: { code: string; name: string };
+  status: 'missed';
+  /** 定期実行なし */
+  statusLabel: string;
+  /** When the run was due: ISO 8601 (UTC), and in Asia/Tokyo. */
+  scheduledAt: string;
+  scheduledAtLocal: string;
+  error: RunNoticeError;
+  nextSteps: string[];
+}
+
+export const MISSED_RUN_LABEL = '定期実行なし';
+
+export function buildMissedRunNotice(config: BotConfig, missed: PmhBotError, scheduledAt: Date): MissedRunNotice {
+  const ja = missed.describeIn('ja');
+  const error: RunNoticeError = {
+    code: missed.code,
+    kind: missed.kind,
+    kindLabel: textOf(KIND_TEXT, missed.kind) ?? missed.kind,
+    title: errorTitle(missed.code, 'ja'),
+    message: scrubText(ja.message),
+    hint: scrubText(ja.hint),
+    advice: textOf(KIND_ADVICE, missed.kind) ?? '',
+  };
+  return {
+    event: 'missed-run',
+    municipality: { code: config.municipality.code, name: config.municipality.name },
+    status: 'missed',
+    statusLabel: MISSED_RUN_LABEL,
+    scheduledAt: scheduledAt.toISOString(),
+    scheduledAtLocal: tokyoDateTime(scheduledAt.toISOString()),
+    error,
+    nextSteps: [error.hint],
+  };
+}
+
+/** Either notice; a command reads `event` to tell them apart. */
+export type Notice = RunNotice | MissedRunNotice;
+
+/** How a notice is named in a failure message: its run, or when the missed run was due. */
+export function noticeLabel(notice: Notice): string {
+  return notice.event === 'run' ? notice.runId : `${notice.scheduledAtLocal} の定期実行`;
 }

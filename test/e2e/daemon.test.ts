@@ -4,7 +4,7 @@
  * cycles against the simulator; only the clock of the missed-run computation is set by hand.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +13,10 @@ import type { PmhBotError } from '../../core/errors.ts';
 import { findMissedRun, lastDueTime, nextDueTime, startDaemon } from '../../bot/daemon.ts';
 import { Ledger, type RunRow, type TriggerRow } from '../../bot/ledger.ts';
 import { ledgerPath } from '../../bot/run.ts';
+import { tokyoDateTime } from '../../bot/clock.ts';
 import { startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
+import { decodeMail, SMTP_PASSWORD, SMTP_USER, startSmtp } from '../helpers/smtp.ts';
+import { writeStdinCapture } from '../helpers/stdin-capture.ts';
 
 const jstParts = (at: Date): { hour: number; minute: number } => {
   const shifted = new Date(at.getTime() + 9 * 3_600_000);
@@ -160,6 +163,53 @@ describe('the daemon against the simulator', () => {
     assert.equal(alerts.length, 1);
     assert.equal(alerts[0]!.error.code, 'ScheduledRunMissed');
     assert.equal(alerts[0]!.scheduledAt.toISOString(), due.toISOString());
+  });
+
+  it('tells the config\'s mail and command of a missed run under alert, without personal data', async () => {
+    const { cron, due } = dueMinutesAgo();
+    const smtp = await startSmtp();
+    const dir = mkdtempSync(join(tmpdir(), 'pmh-daemon-notify-'));
+    const stdinFile = join(dir, 'stdin.json');
+    process.env.PMH_TEST_DAEMON_SMTP_PASSWORD = SMTP_PASSWORD;
+    try {
+      const base = configWith({ cron, missed_run_policy: 'alert' });
+      const config: BotConfig = {
+        ...base,
+        notify: {
+          on: 'failure',
+          mail: {
+            host: '127.0.0.1', port: smtp.port, secure: false, starttls: 'auto', user: SMTP_USER, password_env: 'PMH_TEST_DAEMON_SMTP_PASSWORD',
+            from: 'pmh-bot@city.example.lg.jp', to: ['kokuho@city.example.lg.jp'], timeout_seconds: 10,
+          },
+          command: { path: process.execPath, args: [writeStdinCapture(dir), stdinFile], timeout_seconds: 30 },
+        },
+      };
+      const daemon = startDaemon(config, { runOnce: true, out: () => {} });
+      await daemon.ready;
+      await daemon.stop();
+
+      const local = tokyoDateTime(due.toISOString());
+      assert.equal(smtp.received.length, 1, 'one mail');
+      const { subject, text } = decodeMail(smtp.received[0]!.raw);
+      assert.equal(subject, `[PMH連携] 定期実行なし: ${config.municipality.name} ${local} の定期実行`);
+      assert.match(text, new RegExp(`予定時刻: ${local}（日本時間）`));
+      assert.match(text, /\[ScheduledRunMissed\]/);
+      assert.match(text, /pmh-bot run/, 'the hint says how to run it by hand');
+      const notice = JSON.parse(readFileSync(stdinFile, 'utf8')) as Record<string, unknown>;
+      assert.equal(notice.event, 'missed-run');
+      assert.equal(notice.scheduledAt, due.toISOString());
+      assert.equal((notice.error as { code: string }).code, 'ScheduledRunMissed');
+
+      // on: never tells no one; a second start does not alert again for the same due time.
+      const quiet = startDaemon({ ...config, notify: { ...config.notify, on: 'never' } }, { runOnce: true, out: () => {} });
+      await quiet.ready;
+      await quiet.stop();
+      assert.equal(smtp.received.length, 1);
+    } finally {
+      delete process.env.PMH_TEST_DAEMON_SMTP_PASSWORD;
+      await smtp.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fires on a seconds-level rule, recording the scheduled time and the actual start; triggers during the run are skipped', async () => {

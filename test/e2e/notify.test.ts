@@ -16,7 +16,8 @@ import { writeRunReport } from '../../bot/report-html.ts';
 import { ledgerPath, runCycle, type RunSummary } from '../../bot/run.ts';
 import { buildRunNotice, type RunNotice } from '../../bot/run-notice.ts';
 import { BASE_DATE, startDemoEnv, TEST_PASSWORD, type DemoEnv } from '../helpers/demo-env.ts';
-import { SMTP_PASSWORD, SMTP_USER, startSmtp, type TestSmtp } from '../helpers/smtp.ts';
+import { decodeMail, SMTP_PASSWORD, SMTP_USER, startSmtp, type TestSmtp } from '../helpers/smtp.ts';
+import { writeStdinCapture } from '../helpers/stdin-capture.ts';
 
 const WRONG_PMH_PASSWORD = 'wrong-pmh-password-Lk29';
 
@@ -25,31 +26,6 @@ async function closedPort(): Promise<number> {
   const smtp = await startSmtp();
   await smtp.close();
   return smtp.port;
-}
-
-function decodeWords(header: string): string {
-  const joined = header.replace(/\?=\s+=\?/g, '?==?');
-  return joined.replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_whole, _charset: string, encoding: string, text: string) =>
-    encoding.toUpperCase() === 'B'
-      ? Buffer.from(text, 'base64').toString('utf8')
-      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8'));
-}
-
-/** The subject and the text of a single-part mail, decoded. */
-function decodeMail(raw: string): { subject: string; headers: string; text: string } {
-  const split = raw.indexOf('\r\n\r\n');
-  const headers = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
-  const body = raw.slice(split + 4);
-  const header = (name: string): string => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(headers)?.[1] ?? '';
-  const encoding = header('Content-Transfer-Encoding').toLowerCase();
-  let text: string;
-  if (encoding === 'base64') text = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  else if (encoding === 'quoted-printable') {
-    const bytes = body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-    text = Buffer.from(bytes, 'latin1').toString('utf8');
-  } else text = body;
-  assert.match(header('Content-Type'), /^text\/plain/, 'a plain-text mail, nothing attached');
-  return { subject: decodeWords(header('Subject')), headers, text };
 }
 
 /** Personal values of the generated registry and every resident number: none may leave in a notification. */
@@ -74,13 +50,6 @@ function assertClean(text: string, forbidden: string[], where: string): void {
   assert.equal(leaked.length, 0, `${where} contains ${leaked.length} forbidden value(s)`);
   for (const secret of [TEST_PASSWORD, WRONG_PMH_PASSWORD, SMTP_PASSWORD]) assert.ok(!text.includes(secret), `${where} contains a password`);
 }
-
-const STDIN_SCRIPT = `
-const { writeFileSync } = require('node:fs');
-const chunks = [];
-process.stdin.on('data', (c) => chunks.push(c));
-process.stdin.on('end', () => { writeFileSync(process.argv[2], Buffer.concat(chunks)); process.exit(Number(process.argv[3] ?? 0)); });
-`;
 
 function noticeOf(env: DemoEnv, runId: string, report = false): Promise<RunNotice> {
   const ledger = new Ledger(ledgerPath(env.config));
@@ -108,8 +77,7 @@ describe('notifications of a run', () => {
     env = await startDemoEnv({ recipients: 300 });
     smtp = await startSmtp();
     forbidden = forbiddenValues(env.data.files.registry);
-    script = join(env.dir, 'notify-stdin.cjs');
-    writeFileSync(script, STDIN_SCRIPT);
+    script = writeStdinCapture(env.dir);
     process.env.PMH_TEST_SMTP_PASSWORD = SMTP_PASSWORD;
     process.env.PMH_TEST_WRONG_PASSWORD = WRONG_PMH_PASSWORD;
     notifyConfig = (overrides) => configSchema.shape.notify.parse({
