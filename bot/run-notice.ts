@@ -153,8 +153,6 @@ export interface MissedRunNotice {
   nextSteps: string[];
 }
 
-export const MISSED_RUN_LABEL = '定期実行なし';
-
 export function buildMissedRunNotice(config: BotConfig, missed: PmhBotError, scheduledAt: Date): MissedRunNotice {
   const ja = missed.describeIn('ja');
   const error: RunNoticeError = {
@@ -170,7 +168,7 @@ export function buildMissedRunNotice(config: BotConfig, missed: PmhBotError, sch
     event: 'missed-run',
     municipality: { code: config.municipality.code, name: config.municipality.name },
     status: 'missed',
-    statusLabel: MISSED_RUN_LABEL,
+    statusLabel: '定期実行なし',
     scheduledAt: scheduledAt.toISOString(),
     scheduledAtLocal: tokyoDateTime(scheduledAt.toISOString()),
     error,

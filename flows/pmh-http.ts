@@ -79,8 +79,8 @@ function bypassRules(list: string | undefined): BypassRule[] {
 }
 
 function bypassed(rules: BypassRule[], target: URL): boolean {
-  const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const port = target.port || (target.protocol === 'https:' ? '443' : '80');
+  const host = bareHost(target).toLowerCase();
+  const port = String(defaultPort(target));
   return rules.some((rule) => {
     if (rule.port !== null && rule.port !== port) return false;
     if (rule.local) return !host.includes('.') && !host.includes(':');
@@ -111,6 +111,11 @@ export function routeOf(config: BrowserConfig): PmhRoute {
     ca = [...rootCertificates, ...bundle.map((certificate) => certificate.pem)];
   }
   return { proxy, trust: { ca, pins, insecure: config.ignore_https_errors === true } };
+}
+
+/** The host of a URL as sockets take it: an IPv6 address without its brackets. */
+function bareHost(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '');
 }
 
 function defaultPort(url: URL): number {
@@ -170,8 +175,11 @@ function chainOf(socket: TLSSocket): PeerCertificate[] {
   return chain;
 }
 
-/** Throws unless the server's certificate is trusted for `host`; nothing has been written yet. */
-function verify(socket: TLSSocket, host: string, trust: PmhRoute['trust'], where: string): void {
+/**
+ * Throws a RouteFailure of `kind` (the proxy's, or the certificate's) unless the server's
+ * certificate is trusted for `host`; nothing has been written yet.
+ */
+function verify(socket: TLSSocket, host: string, trust: PmhRoute['trust'], kind: RouteFailureKind, where: string): void {
   if (trust.insecure || socket.authorized) return;
   const reason = String(socket.authorizationError ?? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
   const chain = chainOf(socket);
@@ -181,7 +189,7 @@ function verify(socket: TLSSocket, host: string, trust: PmhRoute['trust'], where
   socket.destroy();
   // A certificate the bundle pins, for another host: the name is what is wrong.
   const code = identity ? String((identity as NodeJS.ErrnoException).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID') : reason;
-  throw new RouteFailure('certificate', code, `${where}: ${identity ? `${code}: ${identity.message}` : reason}`);
+  throw new RouteFailure(kind, code, `${where}: ${identity ? `${code}: ${identity.message}` : reason}`);
 }
 
 /** TLS to the proxy or to PMH (over `socket`, a tunnel, when given), its certificate checked. */
@@ -197,15 +205,7 @@ async function tlsOver(socket: Socket | null, host: string, port: number, trust:
   // Closing TLS does not close a tunnel it runs over: the connection to the proxy would stay open.
   if (socket) secure.once('close', () => socket.destroy());
   await settle(secure, 'secureConnect', role === 'proxy' ? asProxy : asServerTls, where, signal);
-  if (role === 'proxy') {
-    try {
-      verify(secure, host, trust, where);
-    } catch (error) {
-      throw new RouteFailure('proxy', (error as RouteFailure).code, (error as Error).message);
-    }
-  } else {
-    verify(secure, host, trust, where);
-  }
+  verify(secure, host, trust, role === 'proxy' ? 'proxy' : 'certificate', where);
   return secure;
 }
 
@@ -260,7 +260,7 @@ const STATUS_TEXT: Record<number, string> = { 407: 'Proxy Authentication Require
 
 /** A socket to the proxy itself (TLS to an https:// proxy, checked like any server). */
 async function toProxy(proxy: NonNullable<PmhRoute['proxy']>, trust: PmhRoute['trust'], signal: AbortSignal): Promise<Socket> {
-  const host = proxy.url.hostname.replace(/^\[|\]$/g, '');
+  const host = bareHost(proxy.url);
   const port = defaultPort(proxy.url);
   const where = `the proxy ${proxy.url.host}`;
   if (proxy.url.protocol === 'https:') return tlsOver(null, host, port, trust, 'proxy', where, signal);
@@ -277,7 +277,7 @@ interface Opened {
 
 /** A connection to `target` along `route`, ready for one request. */
 async function open(route: PmhRoute, target: URL, signal: AbortSignal): Promise<Opened> {
-  const host = target.hostname.replace(/^\[|\]$/g, '');
+  const host = bareHost(target);
   const port = defaultPort(target);
   const https = target.protocol === 'https:';
   const path = `${target.pathname}${target.search}`;
@@ -363,7 +363,8 @@ function exchange(opened: Opened, target: URL, call: HttpCall, signal: AbortSign
       request.destroy();
       opened.socket.destroy();
       const { code, message } = explain(error);
-      reject(new RouteFailure('network', code, message, bodyLeft && !NOT_CONNECTED.has(code)));
+      // The connection was made before the request: once the body has left, PMH may have it.
+      reject(new RouteFailure('network', code, message, bodyLeft));
     };
     const done = (answer: HttpAnswer): void => {
       if (settled) return;
@@ -398,6 +399,3 @@ function exchange(opened: Opened, target: URL, call: HttpCall, signal: AbortSign
     request.end(call.body);
   });
 }
-
-/** Errors that say the connection was never made: nothing was sent. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);

@@ -11,8 +11,8 @@
 import { pmhError, type PmhBotError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { backoffDelay, isRetryable, type CircuitBreaker, type RetryPolicy } from '../retry.ts';
-import type { PmhRoute } from '../pmh-http.ts';
-import { ApiTransportFailure, postJson, retryAfterMs } from './api-client.ts';
+import { RouteFailure, type PmhRoute } from '../pmh-http.ts';
+import { postJson, retryAfterMs } from './api-client.ts';
 
 export interface ApiEndpoint {
   url: string;
@@ -107,14 +107,14 @@ async function attempt(options: ApiSendOptions, chunk: ApiChunk): Promise<ApiChu
   try {
     answer = await postJson(endpoint.route, endpoint.url, endpoint.token, chunk.body, endpoint.timeoutMs);
   } catch (error) {
-    if (!(error instanceof ApiTransportFailure)) throw error;
-    if (error.maybeSent) throw pmhError('PmhApiNoAnswer', { ...where, detail: error.detail });
+    if (!(error instanceof RouteFailure)) throw error;
+    if (error.maybeSent) throw pmhError('PmhApiNoAnswer', { ...where, detail: error.message });
     options.onNotRegistered?.(null);
     // Nothing reached PMH. A certificate is not trusted (critical: never retried), the proxy
     // failed (its settings named), or PMH is unreachable.
-    if (error.kind === 'certificate') throw pmhError('PmhCertificateError', { url: endpoint.url, detail: error.detail });
-    if (error.kind === 'proxy') throw pmhError('PmhProxyFailed', { url: endpoint.url, detail: error.detail });
-    throw pmhError('PmhApiUnreachable', { url: endpoint.url, detail: error.detail });
+    if (error.kind === 'certificate') throw pmhError('PmhCertificateError', { url: endpoint.url, detail: error.message });
+    if (error.kind === 'proxy') throw pmhError('PmhProxyFailed', { url: endpoint.url, detail: error.message });
+    throw pmhError('PmhApiUnreachable', { url: endpoint.url, detail: error.message });
   }
   const { status } = answer;
   if (status === 200) {
