@@ -257,6 +257,13 @@ function designFloorRow(part: string, result: ChildResult<DesignFloorReport>, fl
     `${staging}pending rows ${pendingSeconds.toFixed(1)} s; no normalising, shaping, checks or hashing; full pipeline ${ratioText(fullSeconds / seconds)} this`);
 }
 
+/**
+ * The pipeline target since the seventh round: the bot's own work (normalising, shaping,
+ * validation, hashing, the key map, the ledger) may at most add one and a half times the cost of
+ * moving the same rows along its paths. Measured 1.93–2.24× from the fourth round on.
+ */
+const DESIGN_FLOOR_TARGET = 2.5;
+
 function ratioText(value: number): string {
   return `${value.toFixed(2)}×`;
 }
@@ -310,7 +317,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const peakMb = Math.max(main.full.report.maxRssKb, main.diff!.report.maxRssKb) / MB;
     const botToMinimal = uploads.bot.report.toAcknowledgement / uploads.minimal.report.toAcknowledgement;
     const targets: BenchTarget[] = [
-      { name: 'full pipeline vs COPY floor', limit: '≤ 4×', measured: ratioText(fullSeconds / floorSeconds), met: fullSeconds / floorSeconds <= 4 },
+      // Issue 9's first target, kept in the list so that it is never read as met: this design
+      // cannot reach it (docs/performance.md, seventh round), and the line below replaces it.
+      { name: 'full pipeline vs COPY floor', limit: '≤ 4×, out of reach of this design', measured: ratioText(fullSeconds / floorSeconds), met: fullSeconds / floorSeconds <= 4 },
+      {
+        name: 'full pipeline vs its design floor (b1)',
+        limit: `≤ ${DESIGN_FLOOR_TARGET}×`,
+        measured: ratioText(fullSeconds / stagingFloor.seconds),
+        met: fullSeconds / stagingFloor.seconds <= DESIGN_FLOOR_TARGET,
+      },
       { name: 'differential (1%) vs full run', limit: '≤ 1.5×', measured: ratioText(diffSeconds / fullSeconds), met: diffSeconds / fullSeconds <= 1.5 },
       { name: `peak resident memory at ${options.n}`, limit: '≤ 300 MB', measured: `${peakMb.toFixed(0)} MB`, met: peakMb <= 300 },
       ...(growth
@@ -350,6 +365,6 @@ export function formatResult(result: BenchResult): string {
   for (const t of result.targets) out.push(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.name}: ${t.measured} (target ${t.limit})`);
   const { staging, joined, copy } = result.designFloors;
   out.push(`the design's own floors, (b1), (b2) and (b3): ${ratioText(staging)}, ${ratioText(joined)} and ${ratioText(copy)} the COPY floor; ` +
-    'a pipeline built this way cannot run faster than they do (docs/performance.md, fourth and fifth rounds)');
+    'a pipeline built this way cannot run faster than they do (docs/performance.md, fourth and fifth rounds; the target restated in the seventh)');
   return `${out.join('\n')}\n`;
 }

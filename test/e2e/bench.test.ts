@@ -51,7 +51,13 @@ describe('npm run bench', () => {
       assert.match(diff!.note, /^\d+ changed/);
       assert.ok(Number(/^(\d+) changed/.exec(diff!.note)![1]) > 0, 'the differential run found the changed records');
       assert.ok(result.growth && result.growth.fromN === 200 && result.growth.fromMb > 0, 'memory growth from N/10');
-      assert.ok(result.targets.length >= 5);
+      assert.ok(result.targets.length >= 6);
+      // The pipeline's target since the seventh round: the full run against its own design floor.
+      const designTarget = result.targets.find((t) => t.name === 'full pipeline vs its design floor (b1)');
+      assert.ok(designTarget, 'the design-floor target is judged');
+      assert.equal(designTarget.measured, `${(full!.seconds / stagingFloor!.seconds).toFixed(2)}×`);
+      assert.equal(designTarget.met, full!.seconds / stagingFloor!.seconds <= 2.5);
+      assert.match(run.stdout, /NOT MET {2}full pipeline vs COPY floor: [\d.]+× \(target ≤ 4×, out of reach of this design\)|met {6}full pipeline vs COPY floor/);
       for (const upload of result.rows.slice(6)) assert.match(upload.note, /median of 2$/, `${upload.part}: the median of two rounds`);
       for (const part of result.rows.map((r) => r.part)) assert.ok(run.stdout.includes(part), `the table shows ${part}`);
       assert.match(run.stdout, /memory growth/);
