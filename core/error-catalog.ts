@@ -281,7 +281,7 @@ export const errorCatalog = entries({
   PmhSessionExpired: {
     kind: 'system',
     title: { ja: 'PMH のセッションが切れました', en: 'The PMH session expired' },
-    message: { ja: '手順「{step}」でセッションが切れ、ログインし直しても続けられませんでした。', en: 'The session expired at step "{step}" and logging in again did not help.' },
+    message: { ja: '手順「{step}」で PMH のセッションが切れ、続けられませんでした（ログインの直後に切れたか、ログインし直しても切れました）。', en: 'The PMH session ended at step "{step}" (at once after logging in, or again after logging in again), and the step could not go on.' },
     hint: {
       ja: '自動で再試行します。続く場合は、PMH のセッション有効時間と、ボットの結果待ち時間（pmh.poll_interval_seconds）を確認してください。',
       en: 'Retried automatically. If it persists, compare PMH\'s session lifetime with pmh.poll_interval_seconds.',

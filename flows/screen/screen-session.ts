@@ -250,6 +250,8 @@ export class ScreenSession {
       throw this.interruption;
     }
     if (this.interruption) throw this.interruption;
+    // While logging in, the login page may show the expiry notice beside its form (the reason
+    // the bot is there): login() tells a session that ends at once by what it did not reach.
     const expired = this.loggingIn ? null : this.expiredText();
     const loginForm = this.loggingIn ? null : this.loginField();
     // One look for all of them first: each look is a traced action with its own DOM
@@ -302,8 +304,11 @@ export class ScreenSession {
       const refused = this.page.getByRole('alert');
       const otpField = login.otp ? this.page.getByLabel(login.otp.field_label, { exact: true }) : null;
       await this.arrive(otpField ? welcomed.or(refused).or(otpField) : welcomed.or(refused));
-      if (await this.isShown(refused)) await this.refused(refused);
-      if (login.otp && otpField && (await this.isShown(otpField))) {
+      // Not welcomed, not refused and no code asked for: what arrive() stopped on is PMH's
+      // expiry notice, so the new session ended at once. Said as such, never taken for a login.
+      if (!(await this.isShown(welcomed))) {
+        if (await this.isShown(refused)) await this.refused(refused);
+        if (!login.otp || !otpField || !(await this.isShown(otpField))) throw new SessionExpired();
         const key = this.options.account.totpKey;
         if (!key) throw pmhError('PmhOtpNotConfigured', {});
         // A code about to expire may be stale by the time PMH checks it.
@@ -311,7 +316,10 @@ export class ScreenSession {
         await otpField.fill(totp(key));
         await this.page.getByRole('button', { name: login.otp.submit_button, exact: true }).click();
         await this.arrive(welcomed.or(refused));
-        if (await this.isShown(refused)) await this.refused(refused);
+        if (!(await this.isShown(welcomed))) {
+          if (await this.isShown(refused)) await this.refused(refused);
+          throw new SessionExpired();
+        }
       }
       await this.evidence.screenshot(this.page, 'login');
     } finally {

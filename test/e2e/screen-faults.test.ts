@@ -152,6 +152,24 @@ describe('screen flow under PMH faults', { timeout: 900_000 }, () => {
       assert.ok(evidenceOf(summary).some((f) => f.includes('session-expired')));
     });
 
+    it('a session that ends at once after the login is told as such, not taken for a login, and retried', async () => {
+      const beforeStats = await stats(env);
+      // PMH sends the login to its menu, ends the session there and shows its login page with
+      // the expiry notice: the login did not take.
+      await setFaults(env, { expireSession: { at: '/menu' } });
+      const summary = await runCycle({ config: configOf(env, { mode: 'full' }), trigger: 'test' });
+      assertSucceeded(summary, env);
+      const logins = stepsOf(summary).filter((s) => s.name === 'screen:login');
+      assert.deepEqual(logins.map((s) => [s.status, s.error_code]), [['failed', 'PmhSessionExpired'], ['succeeded', null]]);
+      assert.equal(retryWaits(summary), 1);
+      const afterStats = await stats(env);
+      assert.equal(afterStats.logins - beforeStats.logins, 2);
+      assert.equal(afterStats.registrations - beforeStats.registrations, 1);
+      const files = evidenceOf(summary).sort();
+      assert.ok(files.includes('01-login-failed.png') && files.includes('01-login-failed.html'), files.join(' '));
+      assert.equal(files.filter((f) => /^\d+-login\.png$/.test(f)).length, 1, 'one login screenshot: the login that took');
+    });
+
     it('no trace holds the password: each login is left out, also a login again in mid-upload', async () => {
       await setFaults(env, { expireSession: { at: '/upload/confirm' } });
       const summary = await runCycle({ config: configOf(env, { mode: 'full', keep_trace: true }), trigger: 'test' });
