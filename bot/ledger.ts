@@ -183,6 +183,8 @@ const MIGRATIONS: string[] = [
      accepted INTEGER, rejected INTEGER, rejected_keys TEXT, updated_at TEXT NOT NULL,
      PRIMARY KEY (run_id, file_name, first_index));
    CREATE INDEX api_chunks_file ON api_chunks (file_sha256, file_name);`,
+  // v5: a run's rejected rows are read by run, as its held-back records always were.
+  `CREATE INDEX rejected_rows_run ON rejected_rows (run_id);`,
 ];
 
 function now(): string {
@@ -341,18 +343,44 @@ export class Ledger {
       .all(runId) as (UploadEntry & { updated_at: string })[];
   }
 
-  quarantine(runId: string): QuarantineEntry[] {
-    return this.db
-      .prepare(`SELECT program_code AS programCode, resident_no AS residentNo, certificate_id AS certificateId, field, code,
-                       reason_ja AS reasonJa, reason_en AS reasonEn FROM quarantine WHERE run_id = ? ORDER BY rowid`)
-      .all(runId) as QuarantineEntry[];
+  /**
+   * A run's held-back records, in the order they were met: the first `limit` of them, or with
+   * no limit all of them at once, which only a caller that knows the run is small may ask for.
+   * A run can hold back every record of a million: `eachQuarantine` streams them.
+   */
+  quarantine(runId: string, limit = -1): QuarantineEntry[] {
+    return this.quarantineRows.all(runId, limit) as QuarantineEntry[];
   }
 
-  rejected(runId: string): RejectedEntry[] {
-    return this.db
-      .prepare(`SELECT pmh_upload_id AS pmhUploadId, line, resident_no AS residentNo, certificate_id AS certificateId,
-                       history_key AS historyKey, column_name AS "column", message FROM rejected_rows WHERE run_id = ? ORDER BY rowid`)
-      .all(runId) as RejectedEntry[];
+  eachQuarantine(runId: string): IterableIterator<QuarantineEntry> {
+    return this.quarantineRows.iterate(runId, -1) as IterableIterator<QuarantineEntry>;
+  }
+
+  quarantineCount(runId: string): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM quarantine WHERE run_id = ?').get(runId) as { n: number }).n;
+  }
+
+  private get quarantineRows(): Database.Statement {
+    return this.db.prepare(`SELECT program_code AS programCode, resident_no AS residentNo, certificate_id AS certificateId, field, code,
+                                   reason_ja AS reasonJa, reason_en AS reasonEn FROM quarantine WHERE run_id = ? ORDER BY rowid LIMIT ?`);
+  }
+
+  /** The rows PMH rejected in a run, as `quarantine` gives its held-back records. */
+  rejected(runId: string, limit = -1): RejectedEntry[] {
+    return this.rejectedRows.all(runId, limit) as RejectedEntry[];
+  }
+
+  eachRejected(runId: string): IterableIterator<RejectedEntry> {
+    return this.rejectedRows.iterate(runId, -1) as IterableIterator<RejectedEntry>;
+  }
+
+  rejectedCount(runId: string): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM rejected_rows WHERE run_id = ?').get(runId) as { n: number }).n;
+  }
+
+  private get rejectedRows(): Database.Statement {
+    return this.db.prepare(`SELECT pmh_upload_id AS pmhUploadId, line, resident_no AS residentNo, certificate_id AS certificateId,
+                                   history_key AS historyKey, column_name AS "column", message FROM rejected_rows WHERE run_id = ? ORDER BY rowid LIMIT ?`);
   }
 
   /** Runs that replay `runId`, oldest first. */

@@ -1,11 +1,16 @@
 /** Printing a run's outcome for the operator at the terminal. */
-import { dirname, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { ConfigError } from '../config/load.ts';
 import type { PmhBotError } from '../core/errors.ts';
 import { t } from '../core/i18n.ts';
 import { cliText } from './cli-text.ts';
 import { Ledger } from './ledger.ts';
+import { HELD_BACK_FILE } from './record-lists.ts';
 import type { RunSummary } from './run.ts';
+
+/** Held-back records printed at the terminal; the rest are in the list file. */
+const SHOWN_HELD = 10;
 
 function shown(path: string): string {
   const rel = relative(process.cwd(), path);
@@ -53,15 +58,18 @@ export function printRunSummary(summary: RunSummary, out: (line: string) => void
   if (c.quarantined > 0) {
     const ledger = new Ledger(summary.ledgerPath);
     try {
-      const entries = ledger.quarantine(summary.runId);
+      const entries = ledger.quarantine(summary.runId, SHOWN_HELD);
       out(t(cliText.quarantined, { count: c.quarantined }));
-      for (const entry of entries.slice(0, 10)) {
+      for (const entry of entries) {
         out(t(cliText.quarantineLine, {
           residentNo: entry.residentNo, certificateId: entry.certificateId, program: entry.programCode,
           reason: t({ ja: entry.reasonJa, en: entry.reasonEn }),
         }));
       }
-      if (entries.length > 10) out(t(cliText.quarantineMore, { count: entries.length - 10 }));
+      const all = ledger.quarantineCount(summary.runId);
+      const list = join(summary.runDir, HELD_BACK_FILE);
+      if (all > entries.length) out(t(cliText.quarantineMore, { count: all - entries.length }));
+      if (existsSync(list)) out(t(cliText.quarantineList, { path: shown(list) }));
     } finally {
       ledger.close();
     }

@@ -11,6 +11,7 @@ import { pmhError } from '../core/errors.ts';
 import type { Bilingual, Lang } from '../core/i18n.ts';
 import { scrubText } from '../core/log.ts';
 import { tokyoDateTime } from './clock.ts';
+import { HELD_BACK_FILE, REJECTED_ROWS_FILE, writeRecordLists } from './record-lists.ts';
 import type { ArtifactRow, Ledger, RejectedEntry, RunRow, StepRow, QuarantineEntry, UploadEntry } from './ledger.ts';
 import {
   COUNT_TEXT, HELD_ADVICE, KIND_ADVICE, KIND_TEXT, RUN_STATUS_TEXT, RUNNING_ADVICE, STEP_STATUS_TEXT, SUCCESS_ADVICE,
@@ -52,8 +53,12 @@ interface ReportData {
   ledgerPath: string;
   steps: StepRow[];
   uploads: UploadEntry[];
+  /** The first REPORT_ROW_LIMIT held-back records, and how many there are. */
   quarantine: QuarantineEntry[];
+  quarantineCount: number;
+  /** The first REPORT_ROW_LIMIT rejected rows, and how many there are. */
   rejected: RejectedEntry[];
+  rejectedCount: number;
   screenshot: Screenshot | null;
   /** Where the step screenshots are, when the run took any. */
   evidenceDir: string | null;
@@ -102,8 +107,10 @@ function collect(ledger: Ledger, runId: string, lang: Lang): ReportData {
     ledgerPath: ledger.path,
     steps,
     uploads: ledger.uploads(runId),
-    quarantine: ledger.quarantine(runId),
-    rejected: ledger.rejected(runId),
+    quarantine: ledger.quarantine(runId, REPORT_ROW_LIMIT),
+    quarantineCount: ledger.quarantineCount(runId),
+    rejected: ledger.rejected(runId, REPORT_ROW_LIMIT),
+    rejectedCount: ledger.rejectedCount(runId),
     screenshot: resultScreenshot(artifacts, lang),
     evidenceDir: anyShot ? dirname(anyShot.path) : null,
     diff: diffOf(steps),
@@ -116,6 +123,14 @@ export async function writeRunReport(ledger: Ledger, runId: string, options: Run
   const data = collect(ledger, runId, lang);
   const path = reportPathOf(data.run.run_dir);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // The whole lists the report names: written again if they are missing (purged, or a run
+  // from before they existed). A list that cannot be written does not cost the report: it
+  // then says the ledger holds them all.
+  try {
+    writeRecordLists(ledger, runId, data.run.run_dir, { lang, missingOnly: true });
+  } catch {
+    // listNote() finds no file and says so.
+  }
   writeFileSync(path, renderRunReport(data, lang), { mode: 0o600 });
   return path;
 }
@@ -283,40 +298,47 @@ function uploadsSection(uploads: UploadEntry[], lang: Lang): string {
   return table(headers, rows);
 }
 
-function moreNote(total: number, ledgerPath: string, runId: string, lang: Lang): string {
-  if (total <= REPORT_ROW_LIMIT) return '';
-  return `<p class="muted" data-more="${total - REPORT_ROW_LIMIT}">${txt({
-    ja: '先頭 {shown} 件を表示しています。ほか {more} 件は、実行台帳 {ledger} に記録されています（pmh-bot show {runId} で一覧できます）。',
-    en: 'Showing the first {shown}. The other {more} are in the run ledger {ledger} (list them with pmh-bot show {runId}).',
-  }, lang, { shown: REPORT_ROW_LIMIT, more: total - REPORT_ROW_LIMIT, ledger: ledgerPath, runId })}</p>`;
+/** Where the whole list is: its CSV file in the run folder (record-lists.ts), or while that is missing the ledger. */
+function listNote(total: number, fileName: string, data: ReportData, lang: Lang): string {
+  const list = join(data.run.run_dir, fileName);
+  const more = total > REPORT_ROW_LIMIT
+    ? txt({ ja: '先頭 {shown} 件を表示しています（全 {total} 件）。', en: 'Showing the first {shown} of {total}. ' }, lang, { shown: REPORT_ROW_LIMIT, total })
+    : '';
+  const where = existsSync(list)
+    ? txt({ ja: '全件の一覧は {list} にあります（Excel で開けます）。', en: 'The whole list is in {list} (opens in Excel).' }, lang, { list })
+    : txt({
+        ja: '全件は実行台帳 {ledger} に記録されています（一覧のファイルを書けませんでした。pmh-bot report で作り直せます）。',
+        en: 'All of them are in the run ledger {ledger} (the list file could not be written; pmh-bot report writes it again).',
+      }, lang, { ledger: data.ledgerPath });
+  return `<p class="muted" data-more="${Math.max(0, total - REPORT_ROW_LIMIT)}">${more}${where}</p>`;
 }
 
 function quarantineSection(entries: QuarantineEntry[], data: ReportData, lang: Lang): string {
-  if (entries.length === 0) return `<p>${txt({ ja: '保留したレコードはありません。', en: 'No record was held back.' }, lang)}</p>`;
+  if (data.quarantineCount === 0) return `<p>${txt({ ja: '保留したレコードはありません。', en: 'No record was held back.' }, lang)}</p>`;
   const headers = [
     txt({ ja: '制度', en: 'Program' }, lang), txt({ ja: '宛名番号', en: 'Resident no.' }, lang), txt({ ja: '受給者証番号', en: 'Certificate' }, lang),
     txt({ ja: '項目', en: 'Field' }, lang), txt({ ja: '理由', en: 'Reason' }, lang),
   ];
-  const rows = entries.slice(0, REPORT_ROW_LIMIT).map((e) => [
+  const rows = entries.map((e) => [
     td(e.programCode), td(e.residentNo), td(e.certificateId), td(e.field), td(scrubText(lang === 'ja' ? e.reasonJa : e.reasonEn)),
   ]);
   const intro = `<p>${txt({
     ja: 'これらのレコードはアップロードしていません。業務システムで宛名番号・受給者証番号を検索してデータを修正してください。修正後の実行で送られます。',
     en: 'These records were not uploaded. Look them up by resident and certificate number in the business system and fix them; a later run sends them.',
   }, lang)}</p>`;
-  return `${intro}\n${table(headers, rows)}\n${moreNote(entries.length, data.ledgerPath, data.run.id, lang)}`;
+  return `${intro}\n${table(headers, rows)}\n${listNote(data.quarantineCount, HELD_BACK_FILE, data, lang)}`;
 }
 
 function rejectedSection(entries: RejectedEntry[], data: ReportData, lang: Lang): string {
-  if (entries.length === 0) return `<p>${txt({ ja: 'PMH でエラーになったレコードはありません。', en: 'PMH rejected no record.' }, lang)}</p>`;
+  if (data.rejectedCount === 0) return `<p>${txt({ ja: 'PMH でエラーになったレコードはありません。', en: 'PMH rejected no record.' }, lang)}</p>`;
   const headers = [
     txt({ ja: 'PMH 受付番号', en: 'PMH upload ID' }, lang), txt({ ja: '行', en: 'Line' }, lang), txt({ ja: '宛名番号', en: 'Resident no.' }, lang),
     txt({ ja: '受給者証番号', en: 'Certificate' }, lang), txt({ ja: '項目', en: 'Column' }, lang), txt({ ja: 'PMH のメッセージ', en: 'PMH\'s message' }, lang),
   ];
-  const rows = entries.slice(0, REPORT_ROW_LIMIT).map((e) => [
+  const rows = entries.map((e) => [
     td(e.pmhUploadId), td(e.line ?? '-', 'num'), td(e.residentNo ?? '-'), td(e.certificateId ?? '-'), td(e.column), td(scrubText(e.message)),
   ]);
-  return `${table(headers, rows)}\n${moreNote(entries.length, data.ledgerPath, data.run.id, lang)}`;
+  return `${table(headers, rows)}\n${listNote(data.rejectedCount, REJECTED_ROWS_FILE, data, lang)}`;
 }
 
 function screenshotSection(shot: Screenshot | null, evidenceDir: string | null, lang: Lang): string {

@@ -30,6 +30,7 @@ import { duplicateProblem, extractionProblems, toQuarantineEntries } from './qua
 import { historyKeyOf, shapeRecord } from './shape.ts';
 import { notifyRun } from './notify.ts';
 import { restrictDir, restrictSqlite } from './permissions.ts';
+import { writeRecordLists } from './record-lists.ts';
 import { writeRunReport } from './report-html.ts';
 import { buildRunNotice, type RunNotice } from './run-notice.ts';
 import { Snapshot, contentOf, type RecordContent } from './snapshot.ts';
@@ -549,6 +550,14 @@ export async function finish(ctx: RunContext, error: PmhBotError | null): Promis
     `${JSON.stringify({ ...summary, error: error ? { code: error.code, kind: error.kind, ...described } : null }, null, 2)}\n`,
   );
   ctx.ledger.addArtifact(ctx.id, 'finish', 'result', join(ctx.dir, 'result.json'));
+  try {
+    const lists = writeRecordLists(ctx.ledger, ctx.id, ctx.dir);
+    // Both are purged with the run folder: they name residents and certificates.
+    if (lists.heldBack) ctx.ledger.addArtifact(ctx.id, 'finish', 'held_back_list', lists.heldBack);
+    if (lists.rejected) ctx.ledger.addArtifact(ctx.id, 'finish', 'rejected_list', lists.rejected);
+  } catch (caught) {
+    ctx.log.error({ err: caught }, 'held-back and rejected lists not written');
+  }
   try {
     summary.reportPath = await writeRunReport(ctx.ledger, ctx.id);
     ctx.ledger.addArtifact(ctx.id, 'finish', 'report', summary.reportPath);

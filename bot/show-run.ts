@@ -3,16 +3,28 @@
  * its status and error with the hint, its lineage (the run it replays, the replays of it),
  * the timeline of its steps, what it sent to PMH, what it held back and what it left on disk.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { lang, t, type Bilingual } from '../core/i18n.ts';
 import { RUN_STATUS_TEXT } from './cli-text.ts';
 import { tokyoDateTime } from './clock.ts';
 import type { Ledger, RunRow } from './ledger.ts';
+import { HELD_BACK_FILE, REJECTED_ROWS_FILE } from './record-lists.ts';
 import type { FileAction, ReplayPlan } from './replay.ts';
 import { isCrashed } from './replay.ts';
 import { stepLabel, uploadStatusLabel } from './report-text.ts';
 import { formatTable } from './text-table.ts';
 
 const SHOWN_ROWS = 20;
+
+/** How many more there are than shown, and where the whole list is (record-lists.ts). */
+function listLines(total: number, list: string, runId: string): string[] {
+  const lines = total > SHOWN_ROWS ? [t({ ja: '  … ほか {n} 件', en: '  … {n} more' }, { n: total - SHOWN_ROWS })] : [];
+  lines.push(existsSync(list)
+    ? t({ ja: '  全件の一覧（Excel で開けます）: {path}', en: '  The whole list (opens in Excel): {path}' }, { path: list })
+    : t({ ja: '  全件の一覧のファイルはありません（pmh-bot report {runId} で作り直せます）', en: '  The whole list\'s file is not there (pmh-bot report {runId} writes it again)' }, { runId }));
+  return lines;
+}
 
 function seconds(from: string, to: string | null): string {
   return to ? String(Math.round((Date.parse(to) - Date.parse(from)) / 100) / 10) : '-';
@@ -73,26 +85,29 @@ export function formatRun(ledger: Ledger, run: RunRow): string[] {
       ),
     );
   }
-  const held = ledger.quarantine(run.id);
-  if (held.length) {
-    lines.push('', t({ ja: '保留したレコード（{n} 件）', en: 'Held-back records ({n})' }, { n: held.length }));
+  const held = ledger.quarantine(run.id, SHOWN_ROWS);
+  const heldCount = ledger.quarantineCount(run.id);
+  if (heldCount) {
+    lines.push('', t({ ja: '保留したレコード（{n} 件）', en: 'Held-back records ({n})' }, { n: heldCount }));
     lines.push(
       formatTable(
         [t({ ja: '制度', en: 'program' }), t({ ja: '宛名番号', en: 'resident no.' }), t({ ja: '受給者証', en: 'certificate' }), t({ ja: '項目', en: 'field' }), t({ ja: '理由', en: 'reason' })],
-        held.slice(0, SHOWN_ROWS).map((q) => [q.programCode, q.residentNo, q.certificateId, q.field, t({ ja: q.reasonJa, en: q.reasonEn })]),
+        held.map((q) => [q.programCode, q.residentNo, q.certificateId, q.field, t({ ja: q.reasonJa, en: q.reasonEn })]),
       ),
     );
-    if (held.length > SHOWN_ROWS) lines.push(t({ ja: '  … ほか {n} 件（実行レポートに全件）', en: '  … {n} more (all in the run report)' }, { n: held.length - SHOWN_ROWS }));
+    lines.push(...listLines(heldCount, join(run.run_dir, HELD_BACK_FILE), run.id));
   }
-  const rejected = ledger.rejected(run.id);
-  if (rejected.length) {
-    lines.push('', t({ ja: 'PMH でエラーになった行（{n} 件）', en: 'Rows PMH rejected ({n})' }, { n: rejected.length }));
+  const rejected = ledger.rejected(run.id, SHOWN_ROWS);
+  const rejectedCount = ledger.rejectedCount(run.id);
+  if (rejectedCount) {
+    lines.push('', t({ ja: 'PMH でエラーになった行（{n} 件）', en: 'Rows PMH rejected ({n})' }, { n: rejectedCount }));
     lines.push(
       formatTable(
         [t({ ja: '受付番号', en: 'PMH id' }), t({ ja: '行', en: 'line' }), t({ ja: '宛名番号', en: 'resident no.' }), t({ ja: '受給者証', en: 'certificate' }), t({ ja: '項目', en: 'column' }), t({ ja: '内容', en: 'message' })],
-        rejected.slice(0, SHOWN_ROWS).map((r) => [r.pmhUploadId, r.line ?? '-', r.residentNo ?? '-', r.certificateId ?? '-', r.column, r.message]),
+        rejected.map((r) => [r.pmhUploadId, r.line ?? '-', r.residentNo ?? '-', r.certificateId ?? '-', r.column, r.message]),
       ),
     );
+    lines.push(...listLines(rejectedCount, join(run.run_dir, REJECTED_ROWS_FILE), run.id));
   }
   const artifacts = ledger.artifacts(run.id);
   if (artifacts.length) {

@@ -4,10 +4,12 @@
  * can look up, through the key map written beside the uploaded file.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Ledger } from '../../bot/ledger.ts';
+import { REJECTED_ROWS_FILE } from '../../bot/record-lists.ts';
 import { ledgerPath, runCycle, type RunSummary } from '../../bot/run.ts';
 import { startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
 
@@ -66,6 +68,13 @@ describe('rows PMH rejects', () => {
       assert.equal(run.error_code, 'RecordsRejected');
       assert.match(run.error_hint ?? '', /宛名番号/);
       assert.ok(ledger.artifacts(summary.runId).some((a) => a.kind === 'error_list'));
+      // The whole list an operator opens in Excel: the same row, by resident and certificate.
+      const list = join(summary.runDir, REJECTED_ROWS_FILE);
+      assert.ok(ledger.artifacts(summary.runId).some((a) => a.kind === 'rejected_list' && a.path === list));
+      const lines = readFileSync(list, 'utf8').split('\r\n');
+      assert.equal(lines[0], '\uFEFF"受付番号","行","宛名番号","受給者証番号","履歴キー","項目","PMH のメッセージ"');
+      assert.equal(lines[1], [entry!.pmhUploadId, entry!.line, entry!.residentNo, entry!.certificateId, entry!.historyKey, entry!.column, entry!.message].map((v) => `"${v}"`).join(','));
+      assert.deepEqual(lines.slice(2), ['']);
     } finally {
       ledger.close();
     }

@@ -5,12 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { Ledger } from '../../bot/ledger.ts';
+import { Ledger, type QuarantineEntry } from '../../bot/ledger.ts';
+import { HELD_BACK_FILE, REJECTED_ROWS_FILE } from '../../bot/record-lists.ts';
+import { printRunSummary } from '../../bot/report-console.ts';
 import { REPORT_ROW_LIMIT, writeRunReport } from '../../bot/report-html.ts';
 import { ledgerPath, runCycle, type RunSummary } from '../../bot/run.ts';
 import { launchBrowser } from '../../flows/browser.ts';
@@ -100,7 +102,8 @@ describe('the HTML run report', () => {
     for (const certificateId of [...env.data.planted.unreadableDate, ...env.data.planted.personMissing]) {
       assert.ok(html.includes(certificateId), `planted problem ${certificateId} is in the report`);
     }
-    assert.ok(!html.includes('data-more='), 'no "more rows" note under the cap');
+    assert.ok(html.includes('data-more="0"') && !html.includes('先頭'), 'under the cap, every row is shown');
+    assert.ok(html.includes(join(summary.runDir, HELD_BACK_FILE)), 'and the whole list is named all the same');
   });
 
   it('carries no My Number, name, kana, address, birth date or password', () => {
@@ -181,9 +184,11 @@ describe('the HTML run report', () => {
     let englishHtml: string;
     let run;
     let held: number;
+    let heldEntries: QuarantineEntry[];
     try {
       run = ledger.run(failed.runId)!;
-      held = ledger.quarantine(failed.runId).length;
+      held = ledger.quarantineCount(failed.runId);
+      heldEntries = ledger.quarantine(failed.runId);
       failedHtml = readFileSync(await writeRunReport(ledger, failed.runId), 'utf8');
       englishHtml = readFileSync(await writeRunReport(ledger, failed.runId, { lang: 'en' }), 'utf8');
     } finally {
@@ -199,7 +204,46 @@ describe('the HTML run report', () => {
     const quarantineSection = failedHtml.slice(failedHtml.indexOf('<section id="quarantine">'), failedHtml.indexOf('<section id="rejected">'));
     assert.equal(quarantineSection.match(/<tr><td>/g)?.length, REPORT_ROW_LIMIT);
     assert.ok(quarantineSection.includes(`data-more="${held - REPORT_ROW_LIMIT}"`));
-    assert.ok(quarantineSection.includes(failed.ledgerPath), 'says where the full list is');
+    const list = join(failed.runDir, HELD_BACK_FILE);
+    assert.ok(quarantineSection.includes(list), 'says where the whole list is');
+    assert.ok(quarantineSection.includes(`（全 ${held} 件）`));
+    // The whole list: every held-back record once, in the ledger's order, for Excel.
+    const csv = readFileSync(list, 'utf8');
+    assert.ok(csv.startsWith('\uFEFF"制度","宛名番号","受給者証番号","項目","コード","理由"\r\n'), csv.slice(0, 80));
+    const lines = csv.slice(1).split('\r\n').filter(Boolean);
+    assert.equal(lines.length, held + 1);
+    assert.equal(held, heldEntries.length);
+    heldEntries.forEach((e, i) => {
+      assert.equal(lines[i + 1], [e.programCode, e.residentNo, e.certificateId, e.field, e.code, e.reasonJa].map((v) => `"${v}"`).join(','), `line ${i + 2}`);
+    });
+    assertNoPersonalData(csv, personal, 'the held-back list');
+    assert.ok(!existsSync(join(failed.runDir, REJECTED_ROWS_FILE)), 'no rejected-rows list when PMH rejected nothing');
+    // The terminal and `pmh-bot show` name the same list.
+    const printed: string[] = [];
+    printRunSummary(failed, (l) => printed.push(l));
+    assert.ok(printed.some((l) => l.includes(`ほか ${held - 10} 件`)), printed.join('\n'));
+    assert.ok(printed.some((l) => l.includes('全件の一覧') && l.includes(HELD_BACK_FILE)), printed.join('\n'));
+    const shown = await pmhBot(['show', failed.runId, '--config', env.configPath]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, new RegExp(`保留したレコード（${held} 件）`));
+    assert.ok(shown.stdout.includes(`… ほか ${held - 20} 件`), shown.stdout);
+    assert.ok(shown.stdout.includes(list), 'show names the whole list');
+    // A list that is gone (purged, or a run from before lists) is written again with the report.
+    // One that cannot be written does not cost the report, which then says where they all are.
+    rmSync(list);
+    mkdirSync(`${list}.part`);
+    const again = new Ledger(ledgerPath(env.config));
+    try {
+      const unwritten = readFileSync(await writeRunReport(again, failed.runId), 'utf8');
+      assert.ok(!existsSync(list));
+      assert.ok(unwritten.includes('一覧のファイルを書けませんでした') && unwritten.includes(failed.ledgerPath), 'the ledger named instead');
+      rmSync(`${list}.part`, { recursive: true });
+      const rewritten = readFileSync(await writeRunReport(again, failed.runId), 'utf8');
+      assert.ok(rewritten.includes(list));
+    } finally {
+      again.close();
+    }
+    assert.equal(readFileSync(list, 'utf8'), csv);
     assert.match(failedHtml, /data-screenshot="none"/, 'no result screen: the run stopped before upload');
     assertNoPersonalData(failedHtml, personal, 'the failed run\'s report');
 
