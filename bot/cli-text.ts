@@ -35,7 +35,7 @@ export const cliText = text({
   },
   quarantineLine: { ja: '  宛名番号 {residentNo} 受給者証 {certificateId}（{program}）: {reason}', en: '  resident {residentNo} certificate {certificateId} ({program}): {reason}' },
   quarantineMore: { ja: '  ほか {count} 件', en: '  and {count} more' },
-  quarantineList: { ja: '  全件の一覧（Excel で開けます）: {path}', en: '  The whole list (opens in Excel): {path}' },
+  wholeList: { ja: '  全件の一覧（Excel で開けます）: {path}', en: '  The whole list (opens in Excel): {path}' },
   errorTitle: { ja: 'エラー [{code}] {title}', en: 'Error [{code}] {title}' },
   errorMessage: { ja: '  内容: {message}', en: '  What happened: {message}' },
   errorHint: { ja: '  対処: {hint}', en: '  What to do: {hint}' },

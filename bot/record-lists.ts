@@ -67,7 +67,9 @@ function writeList(path: string, header: string[], rows: Iterable<(string | numb
  */
 export function writeRecordLists(ledger: Ledger, runId: string, runDir: string, options: { lang?: Lang; missingOnly?: boolean } = {}): RecordLists {
   const ja = (options.lang ?? 'ja') === 'ja';
-  const wanted = (path: string, count: number): boolean => count > 0 && !(options.missingOnly && existsSync(path));
+  // With missingOnly, a list on disk is found before its rows are counted: the report's call
+  // right after the run's own costs no query.
+  const wanted = (path: string, count: () => number): boolean => !(options.missingOnly && existsSync(path)) && count() > 0;
   const heldBack = join(runDir, HELD_BACK_FILE);
   const heldHeader = ja
     ? ['制度', '宛名番号', '受給者証番号', '項目', 'コード', '理由']
@@ -86,7 +88,7 @@ export function writeRecordLists(ledger: Ledger, runId: string, runDir: string, 
       yield [r.pmhUploadId, r.line, r.residentNo, r.certificateId, r.historyKey, r.column, scrubText(r.message)];
     }
   };
-  if (wanted(heldBack, ledger.quarantineCount(runId))) writeList(heldBack, heldHeader, held());
-  if (wanted(rejected, ledger.rejectedCount(runId))) writeList(rejected, rejectedHeader, refused());
+  if (wanted(heldBack, () => ledger.quarantineCount(runId))) writeList(heldBack, heldHeader, held());
+  if (wanted(rejected, () => ledger.rejectedCount(runId))) writeList(rejected, rejectedHeader, refused());
   return { heldBack: existsSync(heldBack) ? heldBack : null, rejected: existsSync(rejected) ? rejected : null };
 }

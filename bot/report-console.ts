@@ -69,7 +69,7 @@ export function printRunSummary(summary: RunSummary, out: (line: string) => void
       const all = ledger.quarantineCount(summary.runId);
       const list = join(summary.runDir, HELD_BACK_FILE);
       if (all > entries.length) out(t(cliText.quarantineMore, { count: all - entries.length }));
-      if (existsSync(list)) out(t(cliText.quarantineList, { path: shown(list) }));
+      if (existsSync(list)) out(t(cliText.wholeList, { path: shown(list) }));
     } finally {
       ledger.close();
     }

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { lang, t, type Bilingual } from '../core/i18n.ts';
-import { RUN_STATUS_TEXT } from './cli-text.ts';
+import { cliText, RUN_STATUS_TEXT } from './cli-text.ts';
 import { tokyoDateTime } from './clock.ts';
 import type { Ledger, RunRow } from './ledger.ts';
 import { HELD_BACK_FILE, REJECTED_ROWS_FILE } from './record-lists.ts';
@@ -21,7 +21,7 @@ const SHOWN_ROWS = 20;
 function listLines(total: number, list: string, runId: string): string[] {
   const lines = total > SHOWN_ROWS ? [t({ ja: '  … ほか {n} 件', en: '  … {n} more' }, { n: total - SHOWN_ROWS })] : [];
   lines.push(existsSync(list)
-    ? t({ ja: '  全件の一覧（Excel で開けます）: {path}', en: '  The whole list (opens in Excel): {path}' }, { path: list })
+    ? t(cliText.wholeList, { path: list })
     : t({ ja: '  全件の一覧のファイルはありません（pmh-bot report {runId} で作り直せます）', en: '  The whole list\'s file is not there (pmh-bot report {runId} writes it again)' }, { runId }));
   return lines;
 }

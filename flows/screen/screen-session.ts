@@ -304,11 +304,8 @@ export class ScreenSession {
       const refused = this.page.getByRole('alert');
       const otpField = login.otp ? this.page.getByLabel(login.otp.field_label, { exact: true }) : null;
       await this.arrive(otpField ? welcomed.or(refused).or(otpField) : welcomed.or(refused));
-      // Not welcomed, not refused and no code asked for: what arrive() stopped on is PMH's
-      // expiry notice, so the new session ended at once. Said as such, never taken for a login.
-      if (!(await this.isShown(welcomed))) {
-        if (await this.isShown(refused)) await this.refused(refused);
-        if (!login.otp || !otpField || !(await this.isShown(otpField))) throw new SessionExpired();
+      const answer = await this.loginAnswer(welcomed, refused, otpField);
+      if (answer === 'code' && login.otp && otpField) {
         const key = this.options.account.totpKey;
         if (!key) throw pmhError('PmhOtpNotConfigured', {});
         // A code about to expire may be stale by the time PMH checks it.
@@ -316,10 +313,7 @@ export class ScreenSession {
         await otpField.fill(totp(key));
         await this.page.getByRole('button', { name: login.otp.submit_button, exact: true }).click();
         await this.arrive(welcomed.or(refused));
-        if (!(await this.isShown(welcomed))) {
-          if (await this.isShown(refused)) await this.refused(refused);
-          throw new SessionExpired();
-        }
+        await this.loginAnswer(welcomed, refused, null);
       }
       await this.evidence.screenshot(this.page, 'login');
     } finally {
@@ -330,6 +324,18 @@ export class ScreenSession {
       this.options.log.info({ actions: this.profile.extra_steps.after_login.map(describeAction) }, 'extra steps after login');
       await runProfileActions(this.page, this.profile.extra_steps.after_login);
     }
+  }
+
+  /**
+   * What PMH answered to a login form: welcomed, or asking for the one-time code; a refusal
+   * throws LoginFailed. Anything else is what arrive() also stops on, PMH's expiry notice: the
+   * new session ended at once, said as such and never taken for a login.
+   */
+  private async loginAnswer(welcomed: Locator, refused: Locator, otpField: Locator | null): Promise<'welcomed' | 'code'> {
+    if (await this.isShown(welcomed)) return 'welcomed';
+    if (await this.isShown(refused)) await this.refused(refused);
+    if (otpField && (await this.isShown(otpField))) return 'code';
+    throw new SessionExpired();
   }
 
   private async refused(alert: Locator): Promise<never> {
