@@ -3,7 +3,7 @@
 import type { FaultState } from './faults.ts';
 import type { PendingLogins } from './pending-logins.ts';
 import type { PendingUploads } from './pending-uploads.ts';
-import type { SimCertificateType, SimUser } from './server.ts';
+import type { SimCertificateType, SimUser } from './types.ts';
 import type { Sessions } from './sessions.ts';
 import type { StatsCounter } from './stats.ts';
 import type { SimStore } from './store.ts';

@@ -12,6 +12,7 @@ import { handleApi } from './api-routes.ts';
 import { handleApiInspection } from './api-inspect.ts';
 import { ApiState, DEFAULT_API_MAX_BYTES, DEFAULT_API_MAX_RECORDS } from './api-state.ts';
 import type { SimContext } from './context.ts';
+import type { SimCertificateType, SimUser } from './types.ts';
 import { FaultState, parseFaults } from './faults.ts';
 import type { SimFaults } from './faults.ts';
 import { sendHtml } from './http.ts';
@@ -27,17 +28,7 @@ import { SimStore } from './store.ts';
 import { base32Decode } from './totp.ts';
 import { UploadQueue } from './upload-queue.ts';
 
-export interface SimUser {
-  userId: string;
-  password: string;
-  /** Base32 (RFC 4648, no padding): the user must also enter a TOTP code (RFC 6238, SHA-1, 30 s, 6 digits). */
-  totpSecret?: string;
-}
-
-export interface SimCertificateType {
-  id: string;
-  name: string;
-}
+export type { SimCertificateType, SimUser } from './types.ts';
 
 export interface SimOptions {
   host?: string;

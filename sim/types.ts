@@ -61,3 +61,16 @@ export const MODE_LABEL: Record<UploadMode, string> = {
   diff: '差分連携',
   full: '全件連携',
 };
+
+/** A PMH account the simulator accepts. */
+export interface SimUser {
+  userId: string;
+  password: string;
+  /** Base32 (RFC 4648, no padding): the user must also enter a TOTP code (RFC 6238, SHA-1, 30 s, 6 digits). */
+  totpSecret?: string;
+}
+
+export interface SimCertificateType {
+  id: string;
+  name: string;
+}

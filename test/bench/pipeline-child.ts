@@ -7,8 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { BotConfig } from '../../config/schema.ts';
-import { Ledger } from '../../bot/ledger.ts';
-import { ledgerPath, runCycle } from '../../bot/run.ts';
+import { Ledger } from '../../bot/state/ledger.ts';
+import { runCycle } from '../../bot/pipeline/run.ts';
+import { ledgerPath } from '../../bot/state/paths.ts';
 import { report } from './child.ts';
 
 export interface PipelineReport {

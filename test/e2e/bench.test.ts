@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { stringify } from 'csv-stringify/sync';
-import { csvLine } from '../../bot/output-writer.ts';
+import { csvLine } from '../../bot/output/output-writer.ts';
 import type { BenchResult } from '../bench/bench.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');

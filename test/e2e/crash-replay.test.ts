@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { Ledger, type RunRow } from '../../bot/ledger.ts';
+import { Ledger, type RunRow } from '../../bot/state/ledger.ts';
 import type { BotConfig } from '../../config/schema.ts';
 import { simJson, startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
 

@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { Ledger } from '../../bot/ledger.ts';
-import { ledgerPath, runCycle, type RunSummary } from '../../bot/run.ts';
+import { Ledger } from '../../bot/state/ledger.ts';
+import { runCycle, type RunSummary } from '../../bot/pipeline/run.ts';
+import { ledgerPath } from '../../bot/state/paths.ts';
 import { simJson, startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
 
 interface SimUpload {

@@ -13,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import type { BotConfig, DatabaseSourceConfig } from '../../config/schema.ts';
 import { ConfigError } from '../../config/config-error.ts';
-import { doctorExitCode, printDoctorReport, runDoctor, type DoctorCheck, type DoctorReport } from '../../bot/doctor.ts';
+import { doctorExitCode, runDoctor, type DoctorCheck, type DoctorReport } from '../../bot/ops/doctor/doctor.ts';
+import { printDoctorReport } from '../../bot/cli/print-doctor.ts';
 import { startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
 import { SMTP_PASSWORD, SMTP_USER, startSmtp } from '../helpers/smtp.ts';
 

@@ -13,7 +13,7 @@ import { extractToStaging, type ExtractionPlan } from '../../extractors/extract.
 import { openSqlSource } from '../../extractors/sql-source.ts';
 import { StagingStore } from '../../extractors/staging.ts';
 import type { JoinedRow } from '../../extractors/types.ts';
-import { runCycle } from '../../bot/run.ts';
+import { runCycle } from '../../bot/pipeline/run.ts';
 import { simJson, startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
 import { copySystem, createScratchDatabase, type ScratchDatabase } from '../helpers/engines.ts';
 

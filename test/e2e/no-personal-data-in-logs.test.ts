@@ -10,7 +10,7 @@ import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { runCycle, type RunSummary } from '../../bot/run.ts';
+import { runCycle, type RunSummary } from '../../bot/pipeline/run.ts';
 import type { BotConfig } from '../../config/schema.ts';
 import { configureSecrets } from '../../config/secrets.ts';
 import { startDemoEnv, TEST_PASSWORD, type DemoEnv } from '../helpers/demo-env.ts';

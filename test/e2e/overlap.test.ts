@@ -12,15 +12,15 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { BotConfig } from '../../config/schema.ts';
-import { startDaemon } from '../../bot/daemon.ts';
-import { EXIT } from '../../bot/exit-codes.ts';
-import { Ledger, type RunRow, type TriggerRow } from '../../bot/ledger.ts';
-import { ledgerPath } from '../../bot/run.ts';
-import { lockFile } from '../../bot/run-lock.ts';
+import { startDaemon } from '../../bot/ops/daemon.ts';
+import { EXIT } from '../../core/exit-codes.ts';
+import { Ledger, type RunRow, type TriggerRow } from '../../bot/state/ledger.ts';
+import { ledgerPath } from '../../bot/state/paths.ts';
+import { lockFile } from '../../bot/state/run-lock.ts';
 import { startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/pmh-bot.mjs');
-const RUN_LOCK_URL = pathToFileURL(resolve(import.meta.dirname, '../../bot/run-lock.ts')).href;
+const RUN_LOCK_URL = pathToFileURL(resolve(import.meta.dirname, '../../bot/state/run-lock.ts')).href;
 
 interface Finished {
   code: number | null;

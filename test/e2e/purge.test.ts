@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkSecrets, configureSecrets } from '../../config/secrets.ts';
-import { Ledger, type ArtifactRow } from '../../bot/ledger.ts';
-import { checkPrivate, requirePrivate, restrictDir, restrictFile, restrictSqlite } from '../../bot/permissions.ts';
-import { purgeExpired } from '../../bot/purge.ts';
-import { ledgerPath, runCycle, snapshotPath, type RunSummary } from '../../bot/run.ts';
+import { Ledger, type ArtifactRow } from '../../bot/state/ledger.ts';
+import { checkPrivate, requirePrivate, restrictDir, restrictFile, restrictSqlite } from '../../bot/state/permissions.ts';
+import { purgeExpired } from '../../bot/state/purge.ts';
+import { runCycle, type RunSummary } from '../../bot/pipeline/run.ts';
+import { ledgerPath, snapshotPath } from '../../bot/state/paths.ts';
 import { PmhBotError } from '../../core/errors.ts';
 import { startDemoEnv, TEST_PASSWORD, type DemoEnv } from '../helpers/demo-env.ts';
 

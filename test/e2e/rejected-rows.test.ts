@@ -8,9 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { Ledger } from '../../bot/ledger.ts';
-import { REJECTED_ROWS_FILE } from '../../bot/record-lists.ts';
-import { ledgerPath, runCycle, type RunSummary } from '../../bot/run.ts';
+import { Ledger } from '../../bot/state/ledger.ts';
+import { REJECTED_ROWS_FILE } from '../../bot/report/record-lists.ts';
+import { runCycle, type RunSummary } from '../../bot/pipeline/run.ts';
+import { ledgerPath } from '../../bot/state/paths.ts';
 import { startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
 
 describe('rows PMH rejects', () => {

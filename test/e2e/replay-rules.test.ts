@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BotConfig } from '../../config/schema.ts';
 import { setLang } from '../../core/i18n.ts';
-import { Ledger } from '../../bot/ledger.ts';
-import { planReplay, replayRun } from '../../bot/replay.ts';
-import { runCycle, type RunSummary } from '../../bot/run.ts';
-import { formatReplayPlan, formatRun } from '../../bot/show-run.ts';
+import { Ledger } from '../../bot/state/ledger.ts';
+import { planReplay, replayRun } from '../../bot/pipeline/replay.ts';
+import { runCycle, type RunSummary } from '../../bot/pipeline/run.ts';
+import { formatReplayPlan, formatRun } from '../../bot/cli/show-run.ts';
 import { simJson, startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
 
 interface SimStats {

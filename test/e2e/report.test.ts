@@ -10,11 +10,13 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { Ledger, type QuarantineEntry } from '../../bot/ledger.ts';
-import { HELD_BACK_FILE, REJECTED_ROWS_FILE } from '../../bot/record-lists.ts';
-import { printRunSummary } from '../../bot/report-console.ts';
-import { REPORT_ROW_LIMIT, writeRunReport } from '../../bot/report-html.ts';
-import { ledgerPath, runCycle, type RunSummary } from '../../bot/run.ts';
+import { Ledger } from '../../bot/state/ledger.ts';
+import type { QuarantineEntry } from '../../bot/records/quarantine.ts';
+import { HELD_BACK_FILE, REJECTED_ROWS_FILE } from '../../bot/report/record-lists.ts';
+import { printRunSummary } from '../../bot/cli/print-run.ts';
+import { REPORT_ROW_LIMIT, writeRunReport } from '../../bot/report/run-report.ts';
+import { runCycle, type RunSummary } from '../../bot/pipeline/run.ts';
+import { ledgerPath } from '../../bot/state/paths.ts';
 import { launchBrowser } from '../../flows/browser.ts';
 import { BASE_DATE, startDemoEnv, TEST_PASSWORD, type DemoEnv } from '../helpers/demo-env.ts';
 

@@ -11,10 +11,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { Ledger } from '../../bot/ledger.ts';
-import { replayRun } from '../../bot/replay.ts';
-import { ledgerPath, runCycle, snapshotPath } from '../../bot/run.ts';
-import { Snapshot } from '../../bot/snapshot.ts';
+import { Ledger } from '../../bot/state/ledger.ts';
+import { replayRun } from '../../bot/pipeline/replay.ts';
+import { runCycle } from '../../bot/pipeline/run.ts';
+import { ledgerPath, snapshotPath } from '../../bot/state/paths.ts';
+import { Snapshot } from '../../bot/state/snapshot.ts';
 import { loadConfig } from '../../config/load.ts';
 import { ConfigError } from '../../config/config-error.ts';
 import { asPmhBotError } from '../../core/errors.ts';

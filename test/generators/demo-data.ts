@@ -11,7 +11,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { luhnCheckDigit } from '../../bot/check-digits.ts';
+import { luhnCheckDigit } from '../../bot/records/check-digits.ts';
 import { fakePerson, type FakePerson } from './fake-people.ts';
 import { Random } from './random.ts';
 

@@ -3,7 +3,7 @@
  * municipality that does not exist, and My Numbers with valid check digits but random
  * bodies. No real personal data is ever used.
  */
-import { myNumberCheckDigit } from '../../bot/check-digits.ts';
+import { myNumberCheckDigit } from '../../bot/records/check-digits.ts';
 import type { Random } from './random.ts';
 
 const FAMILY: readonly [string, string][] = [

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import type { ProgramConfig } from '../../config/schema.ts';
-import type { PmhBasicFiveInfo, PmhRecord } from '../../bot/pmh-record.ts';
-import { isValidInsurerNumber, isValidMyNumber, luhnCheckDigit, myNumberCheckDigit } from '../../bot/check-digits.ts';
+import type { PmhBasicFiveInfo, PmhRecord } from '../../bot/records/pmh-record.ts';
+import { isValidInsurerNumber, isValidMyNumber, luhnCheckDigit, myNumberCheckDigit } from '../../bot/records/check-digits.ts';
 
 /**
  * Test people get check digits from the module under test: call this from a `before()`

@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { DEFAULT_LAYOUT_PATH } from '../../bot/layout-file.ts';
+import { DEFAULT_LAYOUT_PATH } from '../../bot/output/layout-file.ts';
 import { loadConfig } from '../../config/load.ts';
 import type { BotConfig } from '../../config/schema.ts';
 import { startSimulator, type Simulator } from '../../sim/server.ts';

@@ -6,7 +6,7 @@ import {
   isValidNationalRecipientNumber,
   luhnCheckDigit,
   myNumberCheckDigit,
-} from '../../bot/check-digits.ts';
+} from '../../bot/records/check-digits.ts';
 
 describe('公費負担者番号 (Luhn) against the published examples', () => {
   it('accepts the published valid numbers 81136244, 88131248, 54016027', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tokyoDate, tokyoDateTime, tokyoStamp } from '../../bot/clock.ts';
+import { tokyoDate, tokyoDateTime, tokyoStamp } from '../../core/clock.ts';
 
 describe('dates in Asia/Tokyo', () => {
   it('takes the Tokyo calendar day, not the terminal\'s or UTC\'s', () => {

@@ -5,9 +5,9 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import type { PmhRecord, SourceKey } from '../../bot/pmh-record.ts';
-import { openPmhCsvFile, type CsvWriteOptions, type WrittenFile } from '../../bot/csv-writer.ts';
-import { pmhCsvColumns } from '../../bot/layout.ts';
+import type { PmhRecord, SourceKey } from '../../bot/records/pmh-record.ts';
+import { openPmhCsvFile, type CsvWriteOptions, type WrittenFile } from '../../bot/output/csv-writer.ts';
+import { pmhCsvColumns } from '../../bot/output/layout.ts';
 import { assertPublishedCheckDigits, myNumberOf, testRecord } from '../helpers/records.ts';
 
 const expectedHeader =

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../config/load.ts';
-import { DEFAULT_LAYOUT_PATH, loadLayout, parseLayout, PMH_FIELD_PATHS, type Layout } from '../../bot/layout-file.ts';
-import { csvColumnsOf, pmhCsvColumns } from '../../bot/layout.ts';
+import { DEFAULT_LAYOUT_PATH, loadLayout, parseLayout, PMH_FIELD_PATHS, type Layout } from '../../bot/output/layout-file.ts';
+import { csvColumnsOf, pmhCsvColumns } from '../../bot/output/layout.ts';
 import { testRecord } from '../helpers/records.ts';
 
 /** Today's header, as the CSV writer has always written it. */

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
-import type { PmhRecord, SourceKey } from '../../bot/pmh-record.ts';
-import { DEFAULT_LAYOUT_PATH, loadLayout, type CsvSettings, type Layout, type OutputEncoding } from '../../bot/layout-file.ts';
-import { openOutput, partFileName, type OutputPart } from '../../bot/output-writer.ts';
-import { encodabilityProblems, isEncodable } from '../../bot/encodable.ts';
+import type { PmhRecord, SourceKey } from '../../bot/records/pmh-record.ts';
+import { DEFAULT_LAYOUT_PATH, loadLayout, type CsvSettings, type Layout, type OutputEncoding } from '../../bot/output/layout-file.ts';
+import { openOutput, partFileName, type OutputPart } from '../../bot/output/output-writer.ts';
+import { encodabilityProblems, isEncodable } from '../../bot/records/encodable.ts';
 import { assertPublishedCheckDigits, myNumberOf, testRecord } from '../helpers/records.ts';
 
 const defaultLayout = loadLayout(DEFAULT_LAYOUT_PATH);

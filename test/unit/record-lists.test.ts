@@ -1,5 +1,5 @@
 /**
- * The held-back and rejected lists (bot/record-lists.ts) on a real ledger file: what Excel
+ * The held-back and rejected lists (bot/report/record-lists.ts) on a real ledger file: what Excel
  * would read from them, cell by cell.
  */
 import assert from 'node:assert/strict';
@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Ledger } from '../../bot/ledger.ts';
-import { HELD_BACK_FILE, REJECTED_ROWS_FILE, writeRecordLists } from '../../bot/record-lists.ts';
+import { Ledger } from '../../bot/state/ledger.ts';
+import { HELD_BACK_FILE, REJECTED_ROWS_FILE, writeRecordLists } from '../../bot/report/record-lists.ts';
 
 describe('the held-back and rejected lists', () => {
   let dir: string;

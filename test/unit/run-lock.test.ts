@@ -15,9 +15,9 @@ import { PmhBotError } from '../../core/errors.ts';
 import { createLogger } from '../../core/log.ts';
 import {
   acquireRunLock, DEFAULT_LOCK_STALE_HOURS, lockFile, lockStaleHours, longestRunHours, RunLock, withRunLock, type Held, type LockInfo,
-} from '../../bot/run-lock.ts';
+} from '../../bot/state/run-lock.ts';
 
-const RUN_LOCK_URL = pathToFileURL(resolve(import.meta.dirname, '../../bot/run-lock.ts')).href;
+const RUN_LOCK_URL = pathToFileURL(resolve(import.meta.dirname, '../../bot/state/run-lock.ts')).href;
 const EXAMPLE_CONFIG = resolve(import.meta.dirname, '../../config/pmh-bot.example.yaml');
 
 interface ChildResult {

@@ -11,10 +11,10 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../config/load.ts';
 import type { BotConfig } from '../../config/schema.ts';
 import { PmhBotError } from '../../core/errors.ts';
-import { longestRunHours } from '../../bot/run-lock.ts';
+import { longestRunHours } from '../../bot/state/run-lock.ts';
 import {
   BIN_PATH, installSchedule, onCalendar, parseDaysOption, parseTimeOption, resolveScheduleTime, simpleScheduleOf,
-} from '../../bot/schedule-install.ts';
+} from '../../bot/ops/schedule-install.ts';
 
 const EXAMPLE_CONFIG = resolve(import.meta.dirname, '../../config/pmh-bot.example.yaml');
 

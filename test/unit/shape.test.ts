@@ -1,9 +1,9 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CertificateRow, JoinedRow, PersonRow } from '../../extractors/types.ts';
-import { historyKeyOf, shapeRecord, type ShapeResult } from '../../bot/shape.ts';
-import type { PmhRecord } from '../../bot/pmh-record.ts';
-import type { RecordProblem } from '../../bot/record-problem.ts';
+import { historyKeyOf, shapeRecord, type ShapeResult } from '../../bot/records/shape.ts';
+import type { PmhRecord } from '../../bot/records/pmh-record.ts';
+import type { RecordProblem } from '../../bot/records/record-problem.ts';
 import { assertPublishedCheckDigits, luhnOf, myNumberOf, TEST_PERSON, testProgram } from '../helpers/records.ts';
 
 // Test people get check digits from the module under test: make sure it agrees with the

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { displayWidth, formatTable } from '../../bot/text-table.ts';
+import { displayWidth, formatTable } from '../../bot/cli/text-table.ts';
 
 describe('the terminal table', () => {
   it('counts full-width characters as two columns', () => {

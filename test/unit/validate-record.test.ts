@@ -1,9 +1,9 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PmhRecord } from '../../bot/pmh-record.ts';
-import { luhnCheckDigit } from '../../bot/check-digits.ts';
-import { validateRecord } from '../../bot/validate-record.ts';
-import type { RecordProblem } from '../../bot/record-problem.ts';
+import type { PmhRecord } from '../../bot/records/pmh-record.ts';
+import { luhnCheckDigit } from '../../bot/records/check-digits.ts';
+import { validateRecord } from '../../bot/records/validate-record.ts';
+import type { RecordProblem } from '../../bot/records/record-problem.ts';
 import { assertPublishedCheckDigits, luhnOf, testProgram, testRecord } from '../helpers/records.ts';
 
 // Test people get check digits from the module under test: make sure it agrees with the
