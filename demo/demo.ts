@@ -12,7 +12,8 @@ import { startSimulator, type Simulator } from '../sim/server.ts';
 import { generateDemoData } from '../test/generators/demo-data.ts';
 import { tokyoDate } from '../core/clock.ts';
 import { cliText } from '../bot/cli/cli-text.ts';
-import { runCycle, type RunSummary } from '../bot/pipeline/run.ts';
+import { runCycle } from '../bot/pipeline/run.ts';
+import { type RunSummary } from '../bot/pipeline/context.ts';
 
 /** The demo simulator's password when the environment sets none. */
 export const DEMO_PASSWORD = 'pmh-demo-password';

@@ -7,7 +7,7 @@ import { t } from '../../core/i18n.ts';
 import { cliText } from './cli-text.ts';
 import { Ledger } from '../state/ledger.ts';
 import { HELD_BACK_FILE } from '../report/record-lists.ts';
-import type { RunSummary } from '../pipeline/run.ts';
+import type { RunSummary } from '../pipeline/context.ts';
 
 /** Held-back records printed at the terminal; the rest are in the list file. */
 const SHOWN_HELD = 10;

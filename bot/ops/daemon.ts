@@ -20,7 +20,8 @@ import { notifyMissedRun } from '../notify/notify.ts';
 import { acquireRunLock, announceTakeover, lockOptionsFor, RunLock, type Held } from '../state/run-lock.ts';
 import { purgeExpired } from '../state/purge.ts';
 import { buildMissedRunNotice } from '../report/run-notice.ts';
-import { runCycle, type RunSummary } from '../pipeline/run.ts';
+import { runCycle } from '../pipeline/run.ts';
+import { type RunSummary } from '../pipeline/context.ts';
 import { ledgerPath } from '../state/paths.ts';
 
 export const SCHEDULE_TZ = 'Asia/Tokyo';

@@ -21,7 +21,12 @@ import { asPmhBotError, pmhError, type PmhBotError } from '../../core/errors.ts'
 import type { ScreenProfile } from '../../flows/screen/profile.ts';
 import { tokyoDate } from '../../core/clock.ts';
 import { Ledger, type RunRow, type UploadEntry } from '../state/ledger.ts';
-import { RunContext, deliverStep, finish, layoutOf, runLogger, runCycle, screenProfileOf, type DeliveryResume, type RunSummary } from './run.ts';
+import { runCycle } from './run.ts';
+import { type DeliveryResume } from '../../flows/delivery.ts';
+import { finish } from './finish.ts';
+import { deliverStep } from './deliver.ts';
+import { layoutOf, runLogger, screenProfileOf } from './settings.ts';
+import { RunContext, type RunSummary } from './context.ts';
 import { ledgerPath, makeRunDir, newRunId, snapshotPath } from '../state/paths.ts';
 import { Snapshot } from '../state/snapshot.ts';
 

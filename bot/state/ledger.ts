@@ -7,7 +7,12 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { ApiChunkRecord, RejectedRecord } from '../../flows/delivery.ts';
 import type { QuarantineEntry } from '../records/quarantine.ts';
+
+/** What the delivery channels report, kept as they report it. */
+export type RejectedEntry = RejectedRecord;
+export type ApiChunkEntry = ApiChunkRecord;
 
 /** held: stopped by the mass-change guard, waiting for `pmh-bot approve`. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'held';
@@ -93,36 +98,6 @@ export interface UploadEntry {
   status: string;
   accepted: number | null;
   rejected: number | null;
-}
-
-export interface RejectedEntry {
-  pmhUploadId: string;
-  line: number | null;
-  residentNo: string | null;
-  certificateId: string | null;
-  historyKey: string | null;
-  column: string;
-  message: string;
-}
-
-/**
- * One request of the registration API. sending: sent, no answer yet (it may have reached
- * PMH); done: PMH answered with its per-record result; failed: PMH answered that it
- * registered nothing (401, 413, 429, 5xx after the last retry); refused: PMH refused the
- * request as a whole (400 and the like).
- */
-export interface ApiChunkEntry {
-  fileName: string;
-  fileSha256: string;
-  /** 0-based index of the chunk's first record in the file's JSON array. */
-  firstIndex: number;
-  records: number;
-  status: 'sending' | 'done' | 'failed' | 'refused';
-  httpStatus: number | null;
-  accepted: number | null;
-  rejected: number | null;
-  /** History keys of the records PMH rejected (they must not advance the snapshot). */
-  rejectedKeys: string[];
 }
 
 const MIGRATIONS: string[] = [

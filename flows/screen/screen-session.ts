@@ -13,6 +13,7 @@ import { basename, join } from 'node:path';
 import { errors as playwrightErrors, type Locator, type Page } from 'playwright-core';
 import { pmhError, PmhBotError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
+import type { StepListener, UploadOutcome } from '../delivery.ts';
 import { classifyNavigationStatus, classifyScreenFailure } from './classify.ts';
 import type { LoginTracing } from './attempt-trace.ts';
 import type { Evidence } from './evidence.ts';
@@ -34,35 +35,13 @@ export interface ScreenTimings {
   actionTimeoutMs: number;
 }
 
+export type { StepListener, UploadOutcome } from '../delivery.ts';
+
 /** One PMH upload: one file, or several parts of one certificate type sent together. */
 export interface UploadBatch {
   certificateTypeId: string;
   mode: 'full' | 'diff';
   paths: string[];
-}
-
-export interface UploadOutcome {
-  certificateTypeId: string;
-  /** The first file's name (the only one unless the batch has several parts). */
-  fileName: string;
-  fileNames: string[];
-  /** PMH's 受付番号 */
-  uploadId: string;
-  status: string;
-  /** PMH refused the upload as a whole. */
-  refused: boolean;
-  total: number | null;
-  accepted: number | null;
-  rejected: number | null;
-  /** PMH's error list, downloaded, when it has one. */
-  errorListPath: string | null;
-  resultScreenshot: string;
-}
-
-export interface StepListener {
-  started(step: string): void;
-  succeeded(step: string, detail?: Record<string, unknown>): void;
-  failed(step: string, error: PmhBotError): void;
 }
 
 /** What `ScreenSession.upload` reports as it goes. */

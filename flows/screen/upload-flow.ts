@@ -11,13 +11,13 @@
  * may have reached PMH (the failure came after the final click) is looked up in PMH's
  * history before anything is sent. Business and critical failures are never retried.
  */
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { BrowserConfig } from '../../config/schema.ts';
-import { asPmhBotError, pmhError, type PmhBotError } from '../../core/errors.ts';
+import { pmhError, type PmhBotError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { contextOptions, launchBrowser } from '../browser.ts';
-import { backoffDelay, isRetryable, type CircuitBreaker, type RetryPolicy } from '../retry.ts';
+import { withRetry, type CircuitBreaker, type RetryPolicy } from '../retry.ts';
 import { AttemptTrace } from './attempt-trace.ts';
 import type { Evidence } from './evidence.ts';
 import type { ScreenProfile } from './profile.ts';
@@ -77,7 +77,7 @@ interface BatchState {
   outcome: UploadOutcome | null;
 }
 
-export async function deliverViaScreen(options: ScreenDeliveryOptions): Promise<UploadOutcome[]> {
+export async function runScreenUploads(options: ScreenDeliveryOptions): Promise<UploadOutcome[]> {
   const states: BatchState[] = options.batches.map((batch, i) => {
     const known = options.known?.get(i) ?? null;
     const lookUp = options.lookUpFirst?.get(i);
@@ -91,36 +91,30 @@ export async function deliverViaScreen(options: ScreenDeliveryOptions): Promise<
     };
   });
   let browser: Browser | null = null;
-  try {
-    for (let attempt = 1; ; attempt += 1) {
-      options.breaker?.assertClosed();
-      try {
-        browser ??= await launchBrowser(options.browser, (message) =>
-          options.log.warn({ attempt, detail: message }, 'dropped a browser event about an object already gone (the browser is closing)'),
-        );
-        await runAttempt(browser, attempt, states, options);
-        options.breaker?.recordSuccess();
-        return states.map((state) => state.outcome!);
-      } catch (error) {
-        const failure = asPmhBotError(error);
-        if (!isRetryable(failure)) throw failure;
-        const breaker = options.breaker?.recordFailure();
-        if (attempt >= options.retry.maxAttempts || breaker?.openedAt) {
-          options.log.error({ attempt, code: failure.code, breakerOpen: !!breaker?.openedAt }, 'delivery failed: no more attempts');
-          throw failure;
-        }
-        if (browser && !browser.isConnected()) {
-          await browser.close().catch(() => undefined);
-          browser = null;
-        }
-        const delayMs = backoffDelay(options.retry, attempt);
-        options.log.warn({ attempt, code: failure.code, delayMs }, 'delivery attempt failed: retrying with a fresh browser context');
-        options.onRetry?.(attempt, failure, delayMs);
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+  const loop = {
+    policy: options.retry,
+    breaker: options.breaker,
+    log: options.log,
+    what: 'delivery attempt',
+    onRetry: options.onRetry,
+    // The next attempt starts from a fresh browser context; a browser that died is started again.
+    beforeWait: async () => {
+      if (browser && !browser.isConnected()) {
+        await browser.close().catch(() => undefined);
+        browser = null;
       }
-    }
+    },
+  };
+  try {
+    return await withRetry(loop, async (attempt) => {
+      browser ??= await launchBrowser(options.browser, (message) =>
+        options.log.warn({ attempt, detail: message }, 'dropped a browser event about an object already gone (the browser is closing)'),
+      );
+      await runAttempt(browser, attempt, states, options);
+      return states.map((state) => state.outcome!);
+    });
   } finally {
-    await browser?.close().catch(() => undefined);
+    await (browser as Browser | null)?.close().catch(() => undefined);
   }
 }
 

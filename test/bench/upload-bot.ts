@@ -7,7 +7,7 @@
 import { createLogger } from '../../core/log.ts';
 import { Evidence } from '../../flows/screen/evidence.ts';
 import { loadScreenProfile } from '../../flows/screen/profile.ts';
-import { deliverViaScreen } from '../../flows/screen/upload-flow.ts';
+import { runScreenUploads } from '../../flows/screen/upload-flow.ts';
 import { report } from './child.ts';
 import { inputOf, seconds, type UploadReport } from './upload-children.ts';
 
@@ -19,7 +19,7 @@ const steps: Record<string, number> = {};
 const startedAt = new Map<string, bigint>();
 let acknowledged = 0;
 const started = process.hrtime.bigint();
-const outcomes = await deliverViaScreen({
+const outcomes = await runScreenUploads({
   runId: 'bench',
   account: { baseUrl: input.baseUrl, userId: input.userId, password: input.password, totpKey: null },
   timings: { pollIntervalMs: 300, resultTimeoutMs: 1_800_000, actionTimeoutMs: 600_000 },

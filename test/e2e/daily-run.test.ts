@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Ledger } from '../../bot/state/ledger.ts';
-import { runCycle, type RunSummary } from '../../bot/pipeline/run.ts';
+import { runCycle } from '../../bot/pipeline/run.ts';
+import { type RunSummary } from '../../bot/pipeline/context.ts';
 import { ledgerPath } from '../../bot/state/paths.ts';
 import { simJson, startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
 

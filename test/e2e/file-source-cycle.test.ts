@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import iconv from 'iconv-lite';
 import type { BotConfig } from '../../config/schema.ts';
-import { runCycle, type RunSummary } from '../../bot/pipeline/run.ts';
+import { runCycle } from '../../bot/pipeline/run.ts';
+import { type RunSummary } from '../../bot/pipeline/context.ts';
 import { BASE_DATE, simJson, startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
 
 describe('a support register exported as a CP932 CSV file', () => {

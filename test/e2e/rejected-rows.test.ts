@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Ledger } from '../../bot/state/ledger.ts';
 import { REJECTED_ROWS_FILE } from '../../bot/report/record-lists.ts';
-import { runCycle, type RunSummary } from '../../bot/pipeline/run.ts';
+import { runCycle } from '../../bot/pipeline/run.ts';
+import { type RunSummary } from '../../bot/pipeline/context.ts';
 import { ledgerPath } from '../../bot/state/paths.ts';
 import { startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
 

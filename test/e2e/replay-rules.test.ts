@@ -9,7 +9,8 @@ import type { BotConfig } from '../../config/schema.ts';
 import { setLang } from '../../core/i18n.ts';
 import { Ledger } from '../../bot/state/ledger.ts';
 import { planReplay, replayRun } from '../../bot/pipeline/replay.ts';
-import { runCycle, type RunSummary } from '../../bot/pipeline/run.ts';
+import { runCycle } from '../../bot/pipeline/run.ts';
+import { type RunSummary } from '../../bot/pipeline/context.ts';
 import { formatReplayPlan, formatRun } from '../../bot/cli/show-run.ts';
 import { simJson, startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
 

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCycle, type RunSummary } from '../../bot/pipeline/run.ts';
+import { runCycle } from '../../bot/pipeline/run.ts';
+import { type RunSummary } from '../../bot/pipeline/context.ts';
 import { simJson } from '../helpers/demo-env.ts';
 import { startTransportEnv, type TransportEnv } from '../helpers/transport-env.ts';
 

@@ -13,7 +13,7 @@ import { contextOptions, launchBrowser } from '../../../flows/browser.ts';
 import { RouteFailure, routeOf, sendOnce } from '../../../flows/pmh-http.ts';
 import { classifyNavigationStatus, classifyScreenFailure } from '../../../flows/screen/classify.ts';
 import { loadScreenProfile } from '../../../flows/screen/profile.ts';
-import { screenProfileOf } from '../../pipeline/run.ts';
+import { screenProfileOf } from '../../pipeline/settings.ts';
 import type { CheckOutcome, CheckSpec } from './check.ts';
 
 export interface LoginTarget {

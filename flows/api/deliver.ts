@@ -16,33 +16,17 @@ import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { readSecret } from '../../config/secrets.ts';
 import { pmhError, type PmhBotError } from '../../core/errors.ts';
-import { sendChunk, type ApiChunkAnswer, type ApiSendOptions } from '../../flows/api/api-delivery.ts';
-import { jsonArrayElements } from '../../flows/api/json-array-reader.ts';
-import { routeOf } from '../../flows/pmh-http.ts';
-import { CircuitBreaker, type BreakerState, type BreakerStore } from '../../flows/retry.ts';
-import type { UploadOutcome } from '../../flows/screen/upload-flow.ts';
-import type { ApiChunkEntry, Ledger, RejectedEntry } from '../state/ledger.ts';
-import type { DeliveryResume, ProgramFile, RunContext } from './run.ts';
+import type { ApiChunkRecord, DeliveryFile, DeliveryJournal, DeliveryRequest, RejectedRecord, UploadOutcome } from '../delivery.ts';
+import { routeOf } from '../pmh-http.ts';
+import { circuitBreakerOf, retryPolicyOf } from '../retry.ts';
+import { sendChunk, type ApiChunkAnswer, type ApiSendOptions } from './send-chunk.ts';
+import { jsonArrayElements } from './json-array-reader.ts';
 
 /** What is known at PMH of one record of a file, from every run's chunks. */
 const NEW = 0;
 const DONE = 1;
 /** Sent in a chunk whose answer never came: it may be registered. */
 const UNKNOWN = 2;
-
-/** The circuit breaker's state in the ledger, under the same key as the screen's: one PMH, one breaker. */
-export function ledgerBreaker(ctx: RunContext): CircuitBreaker {
-  const key = 'pmh.circuit_breaker';
-  const store: BreakerStore = {
-    load: (): BreakerState => {
-      const saved = ctx.ledger.getState(key);
-      return saved ? (JSON.parse(saved) as BreakerState) : { consecutiveFailures: 0, openedAt: null };
-    },
-    save: (state) => ctx.ledger.setState(key, JSON.stringify(state)),
-  };
-  const { circuit_breaker: settings } = ctx.config.pmh;
-  return new CircuitBreaker(store, { failureThreshold: settings.failure_threshold, cooldownMs: settings.cooldown_minutes * 60_000 });
-}
 
 /** What earlier runs (a crashed parent, a failed replay) got PMH to register of this file. */
 interface FileHistory {
@@ -53,11 +37,11 @@ interface FileHistory {
   unknown: number;
 }
 
-function historyOf(ledger: Ledger, file: ProgramFile): FileHistory {
+function historyOf(journal: DeliveryJournal, file: DeliveryFile): FileHistory {
   const states = new Uint8Array(file.rows);
   const history: FileHistory = { states, accepted: 0, rejected: 0, rejectedKeys: [], unknown: 0 };
   // Oldest first: a later answer about the same records replaces an earlier "sending"; a done chunk is final.
-  for (const chunk of ledger.apiChunksOfFile(file.sha256, file.fileName)) {
+  for (const chunk of journal.apiChunks(file)) {
     const end = Math.min(file.rows, chunk.firstIndex + chunk.records);
     if (chunk.status === 'done') {
       history.accepted += chunk.accepted ?? 0;
@@ -121,7 +105,7 @@ interface FileResult {
 }
 
 interface Sender {
-  options: (ctx: RunContext, file: ProgramFile, firstIndex: number, records: number) => ApiSendOptions;
+  options: ApiSendOptions;
   chunkSize: number;
 }
 
@@ -132,26 +116,24 @@ interface Totals {
 }
 
 async function deliverFile(
-  ctx: RunContext,
-  file: ProgramFile,
+  request: DeliveryRequest,
+  file: DeliveryFile,
   sender: Sender,
   lookUp: 'upload' | 'stop' | undefined,
   totals: Totals,
 ): Promise<FileResult> {
-  const history = historyOf(ctx.ledger, file);
+  const { journal, log } = request;
+  const history = historyOf(journal, file);
   if (history.unknown > 0 && lookUp !== 'upload') {
     // The API keeps no history: whether those records reached PMH cannot be looked up.
-    throw pmhError('ResubmitNeedsConfirmation', { fileName: file.fileName, runId: ctx.id });
+    throw pmhError('ResubmitNeedsConfirmation', { fileName: file.fileName, runId: request.runId });
   }
-  if (history.unknown > 0) ctx.log.warn({ file: file.fileName, records: history.unknown }, 'resending records whose earlier request was never answered, as the operator confirmed');
+  if (history.unknown > 0) log.warn({ file: file.fileName, records: history.unknown }, 'resending records whose earlier request was never answered, as the operator confirmed');
   const result: FileResult = { accepted: history.accepted, rejected: history.rejected, rejectedKeys: new Set(history.rejectedKeys) };
   totals.accepted += history.accepted;
   totals.rejected += history.rejected;
   const record = (status: string): void =>
-    ctx.ledger.recordUpload(ctx.id, {
-      certificateTypeId: file.certificateTypeId, fileName: file.fileName, sha256: file.sha256, rows: file.rows,
-      pmhUploadId: null, status, accepted: status === 'done' ? result.accepted : null, rejected: status === 'done' ? result.rejected : null,
-    });
+    journal.fileStatus(file, { pmhUploadId: null, status, accepted: status === 'done' ? result.accepted : null, rejected: status === 'done' ? result.rejected : null });
   const keys = new KeyMapCursor(file.keysPath);
   let submitting = false;
   let pending: Buffer[] = [];
@@ -167,7 +149,7 @@ async function deliverFile(
       submitting = true;
     }
     const body = Buffer.concat([Buffer.from('['), ...elements.flatMap((e, i) => (i === 0 ? [e] : [Buffer.from(','), e])), Buffer.from(']')]);
-    const entry = (status: ApiChunkEntry['status'], httpStatus: number | null, answer?: ApiChunkAnswer, rejectedKeys: string[] = []): ApiChunkEntry => ({
+    const entry = (status: ApiChunkRecord['status'], httpStatus: number | null, answer?: ApiChunkAnswer, rejectedKeys: string[] = []): ApiChunkRecord => ({
       fileName: file.fileName, fileSha256: file.sha256, firstIndex, records: elements.length, status, httpStatus,
       accepted: answer?.accepted ?? null, rejected: answer?.rejected ?? null, rejectedKeys,
     });
@@ -175,16 +157,16 @@ async function deliverFile(
     try {
       answer = await sendChunk(
         {
-          ...sender.options(ctx, file, firstIndex, elements.length),
-          onSending: () => ctx.ledger.recordApiChunk(ctx.id, entry('sending', null)),
-          onNotRegistered: (status) => ctx.ledger.recordApiChunk(ctx.id, entry('failed', status)),
+          ...sender.options,
+          onSending: () => journal.recordApiChunk(entry('sending', null)),
+          onNotRegistered: (status) => journal.recordApiChunk(entry('failed', status)),
         },
         { body, records: elements.length, fileName: file.fileName, first: firstIndex + 1, last: firstIndex + elements.length },
       );
     } catch (error) {
       const failure = error as PmhBotError;
       if (failure.code === 'PmhApiRequestRefused') {
-        ctx.ledger.recordApiChunk(ctx.id, entry('refused', Number(failure.params.status) || null));
+        journal.recordApiChunk(entry('refused', Number(failure.params.status) || null));
         record('refused');
       }
       throw failure;
@@ -192,17 +174,18 @@ async function deliverFile(
     const rejections = await mapErrors(answer, firstIndex, keys, file);
     const rejectedKeys = [...new Set(rejections.map((r) => r.historyKey).filter((k): k is string => k !== null))];
     // One transaction would be tidier, but the order is what matters: the answer first, then the rows that explain it.
-    ctx.ledger.recordApiChunk(ctx.id, entry('done', 200, answer, rejectedKeys));
-    ctx.ledger.addRejected(ctx.id, rejections);
+    journal.recordApiChunk(entry('done', 200, answer, rejectedKeys));
+    journal.rejected(rejections);
     result.accepted += answer.accepted;
     result.rejected += answer.rejected;
     totals.accepted += answer.accepted;
     totals.rejected += answer.rejected;
     for (const key of rejectedKeys) result.rejectedKeys.add(key);
-    ctx.log.info({ file: file.fileName, first: firstIndex + 1, records: elements.length, accepted: answer.accepted, rejected: answer.rejected }, 'PMH answered a chunk');
+    log.info({ file: file.fileName, first: firstIndex + 1, records: elements.length, accepted: answer.accepted, rejected: answer.rejected }, 'PMH answered a chunk');
   };
 
-  ctx.ledger.startStep(ctx.id, `api:${file.fileName}`);
+  const step = `api:${file.fileName}`;
+  journal.steps.started(step);
   try {
     let index = 0;
     for await (const element of jsonArrayElements(file.path)) {
@@ -217,12 +200,11 @@ async function deliverFile(
       index += 1;
     }
     await flush();
-    if (index !== file.rows) ctx.log.warn({ file: file.fileName, expected: file.rows, read: index }, 'the file holds another number of records than the ledger says');
+    if (index !== file.rows) log.warn({ file: file.fileName, expected: file.rows, read: index }, 'the file holds another number of records than the ledger says');
     record('done');
-    ctx.ledger.endStep(ctx.id, `api:${file.fileName}`, 'succeeded', { detail: { accepted: result.accepted, rejected: result.rejected } });
+    journal.steps.succeeded(step, { accepted: result.accepted, rejected: result.rejected });
   } catch (error) {
-    const failure = error as PmhBotError;
-    ctx.ledger.endStep(ctx.id, `api:${file.fileName}`, 'failed', { errorCode: failure.code ?? 'UnexpectedFailure', errorMessage: failure.describeIn?.('ja').message ?? String(error) });
+    journal.steps.failed(step, error);
     throw error;
   } finally {
     await keys.close();
@@ -231,7 +213,7 @@ async function deliverFile(
 }
 
 /** PMH's per-record errors as ledger rows with the source keys from the key map. */
-async function mapErrors(answer: ApiChunkAnswer, firstIndex: number, keys: KeyMapCursor, file: ProgramFile): Promise<RejectedEntry[]> {
+async function mapErrors(answer: ApiChunkAnswer, firstIndex: number, keys: KeyMapCursor, file: DeliveryFile): Promise<RejectedRecord[]> {
   if (answer.errors.length === 0) return [];
   const lineOf = (index: number): number | null => (index >= 0 ? firstIndex + index + 1 : null);
   const wanted = new Set(answer.errors.map((e) => lineOf(e.index)).filter((l): l is number => l !== null));
@@ -253,67 +235,41 @@ async function mapErrors(answer: ApiChunkAnswer, firstIndex: number, keys: KeyMa
   });
 }
 
-export async function deliverViaApi(ctx: RunContext, resume?: DeliveryResume): Promise<void> {
-  if (ctx.files.length === 0) {
-    ctx.log.info('nothing changed since PMH last accepted: nothing to send');
-    ctx.setCounts({ accepted: 0, rejected: 0 });
-    return;
-  }
-  const { pmh } = ctx.config;
+export async function deliverViaApi(request: DeliveryRequest): Promise<void> {
+  const { journal } = request;
+  const { pmh } = request.config;
   const api = pmh.api;
   if (!api) throw pmhError('ConfigInvalid', { file: '(設定)', path: 'pmh.api', detail: 'transport: api には pmh.api が必要です / transport: api needs pmh.api' });
-  if (ctx.layout.format !== 'json') {
-    throw pmhError('ConfigInvalid', { file: ctx.layout.file, path: 'output.layout', detail: 'transport: api には format: json のレイアウトが必要です / transport: api needs a layout with format: json' });
+  if (request.format !== 'json') {
+    throw pmhError('ConfigInvalid', { file: request.layoutFile, path: 'output.layout', detail: 'transport: api には format: json のレイアウトが必要です / transport: api needs a layout with format: json' });
   }
   const token = readSecret(api.token_env, 'pmh.api.token_env');
-  const route = routeOf(ctx.config.browser);
-  const breaker = ledgerBreaker(ctx);
   const sender: Sender = {
     chunkSize: api.chunk_size,
-    options: () => ({
-      endpoint: { url: api.url, token, timeoutMs: api.timeout_seconds * 1000, route },
-      retry: {
-        maxAttempts: pmh.retry.max_attempts,
-        initialDelayMs: pmh.retry.initial_delay_seconds * 1000,
-        maxDelayMs: pmh.retry.max_delay_seconds * 1000,
-        multiplier: pmh.retry.multiplier,
-      },
-      breaker,
-      runId: ctx.id,
+    options: {
+      endpoint: { url: api.url, token, timeoutMs: api.timeout_seconds * 1000, route: routeOf(request.config.browser) },
+      retry: retryPolicyOf(pmh),
+      breaker: circuitBreakerOf(pmh, journal.breaker),
+      runId: request.runId,
       chunkSize: api.chunk_size,
-      log: ctx.log,
-      onRetry: (attempt, error, delayMs) => {
-        ctx.ledger.startStep(ctx.id, 'api:retry-wait');
-        ctx.ledger.endStep(ctx.id, 'api:retry-wait', 'succeeded', { detail: { afterAttempt: attempt, code: error.code, delayMs } });
-      },
-    }),
+      log: request.log,
+      onRetry: (attempt, error, delayMs) => journal.retryWait('api:retry-wait', attempt, error, delayMs),
+    },
   };
-  const perType = new Map<string, { remaining: number; rejectedKeys: Set<string> }>();
-  for (const file of ctx.files) {
-    const entry = perType.get(file.certificateTypeId) ?? { remaining: 0, rejectedKeys: new Set<string>() };
-    entry.remaining += 1;
-    perType.set(file.certificateTypeId, entry);
-  }
   const totals: Totals = { accepted: 0, rejected: 0 };
   try {
-    for (const file of ctx.files) {
-      const result = await deliverFile(ctx, file, sender, resume?.lookUpFirst.get(file.fileName), totals);
-      ctx.outcomes.push(outcomeOf(file, result));
-      const state = perType.get(file.certificateTypeId)!;
-      state.remaining -= 1;
-      for (const key of result.rejectedKeys) state.rejectedKeys.add(key);
-      if (state.remaining > 0) continue;
-      const applied = ctx.snapshot.applyAccepted(ctx.snapshotRun, file.certificateTypeId, ctx.mode, state.rejectedKeys);
-      ctx.log.info({ type: file.certificateTypeId, ...applied }, 'snapshot advanced');
+    for (const file of request.files) {
+      const result = await deliverFile(request, file, sender, request.resume?.lookUpFirst.get(file.fileName), totals);
+      journal.outcome(outcomeOf(file, result));
+      await journal.answered({ certificateTypeId: file.certificateTypeId, files: [file], refused: false, rejectedKeys: result.rejectedKeys, rejections: [] });
     }
   } finally {
-    ctx.setCounts({ accepted: totals.accepted, rejected: totals.rejected });
+    journal.counts(totals.accepted, totals.rejected);
   }
-  if (totals.rejected > 0) throw pmhError('RecordsRejected', { rejected: totals.rejected, accepted: totals.accepted });
 }
 
 /** The run summary's view of a file sent through the API (there is no 受付番号 or result screen). */
-function outcomeOf(file: ProgramFile, result: FileResult): UploadOutcome {
+function outcomeOf(file: DeliveryFile, result: FileResult): UploadOutcome {
   return {
     certificateTypeId: file.certificateTypeId,
     fileName: file.fileName,

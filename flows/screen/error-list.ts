@@ -5,8 +5,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
-import type { ScreenProfile } from '../../flows/screen/profile.ts';
-import type { RejectedEntry } from '../state/ledger.ts';
+import type { RejectedRecord } from '../delivery.ts';
+import type { ScreenProfile } from './profile.ts';
 
 type Row = Record<string, string>;
 
@@ -19,19 +19,20 @@ export interface UploadedFileKeys {
   keysPath: string;
 }
 
-export async function mapRejections(
+/** PMH's error list as rejected records, each traced to its source through the file's key map. */
+export async function readErrorList(
   errorListPath: string,
   files: UploadedFileKeys[],
   pmhUploadId: string,
   profile: ScreenProfile,
-): Promise<RejectedEntry[]> {
+): Promise<RejectedRecord[]> {
   const { columns } = profile.errors;
-  const entries: RejectedEntry[] = [];
+  const entries: RejectedRecord[] = [];
   // file name → line → entries on that line; an error list without a file column names the first file.
-  const wanted = new Map<string, Map<number, RejectedEntry[]>>();
+  const wanted = new Map<string, Map<number, RejectedRecord[]>>();
   for await (const row of csvRows(errorListPath)) {
     const line = Number(row[columns.line]);
-    const entry: RejectedEntry = {
+    const entry: RejectedRecord = {
       pmhUploadId,
       line: Number.isInteger(line) && line > 0 ? line : null,
       residentNo: null,
@@ -43,7 +44,7 @@ export async function mapRejections(
     entries.push(entry);
     if (entry.line === null) continue;
     const fileName = (columns.file_name ? row[columns.file_name] : undefined) || files[0]?.fileName || '';
-    const lines = wanted.get(fileName) ?? new Map<number, RejectedEntry[]>();
+    const lines = wanted.get(fileName) ?? new Map<number, RejectedRecord[]>();
     lines.set(entry.line, [...(lines.get(entry.line) ?? []), entry]);
     wanted.set(fileName, lines);
   }

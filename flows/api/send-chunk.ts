@@ -10,7 +10,7 @@
  */
 import { pmhError, type PmhBotError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
-import { backoffDelay, isRetryable, type CircuitBreaker, type RetryPolicy } from '../retry.ts';
+import { withRetry, type CircuitBreaker, type RetryPolicy } from '../retry.ts';
 import { RouteFailure, type PmhRoute } from '../pmh-http.ts';
 import { postJson, retryAfterMs } from './api-client.ts';
 
@@ -139,26 +139,9 @@ async function attempt(options: ApiSendOptions, chunk: ApiChunk): Promise<ApiChu
 
 /** Sends one chunk, retrying what PMH did not register; resolves to PMH's per-record answer. */
 export async function sendChunk(options: ApiSendOptions, chunk: ApiChunk): Promise<ApiChunkAnswer> {
-  for (let number = 1; ; number += 1) {
-    options.breaker?.assertClosed();
+  const loop = { policy: options.retry, breaker: options.breaker, log: options.log, what: 'API request', onRetry: options.onRetry };
+  return withRetry(loop, () => {
     options.onSending?.();
-    try {
-      const answer = await attempt(options, chunk);
-      options.breaker?.recordSuccess();
-      return answer;
-    } catch (error) {
-      const failure = error as PmhBotError & { retryAfterMs?: number | null };
-      if (!isRetryable(failure)) throw failure;
-      const breaker = options.breaker?.recordFailure();
-      if (number >= options.retry.maxAttempts || breaker?.openedAt) {
-        options.log.error({ attempt: number, code: failure.code, breakerOpen: !!breaker?.openedAt }, 'API request failed: no more attempts');
-        throw failure;
-      }
-      const asked = failure.retryAfterMs ?? 0;
-      const delayMs = Math.min(options.retry.maxDelayMs, Math.max(backoffDelay(options.retry, number), asked));
-      options.log.warn({ attempt: number, code: failure.code, delayMs, retryAfterMs: failure.retryAfterMs ?? null }, 'API request failed: retrying');
-      options.onRetry?.(number, failure, delayMs);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  }
+    return attempt(options, chunk);
+  });
 }
