@@ -11,6 +11,20 @@ const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names use letters, digits and _');
 
+/**
+ * An object whose keys all have defaults: left out of the YAML, it is read as `{}`, so each
+ * default is written once, on its key (zod's prefault parses the empty object; a plain
+ * default would skip the keys' own defaults and make us repeat them).
+ */
+function defaulted<T extends z.ZodObject>(schema: T) {
+  return schema.prefault({} as z.input<T>);
+}
+
+/** The message of a key one delivery channel requires (zod-messages.ts says it in Japanese). */
+function neededBy(transport: string) {
+  return { error: (issue: { input?: unknown }) => (issue.input === undefined ? `needed by transport: ${transport}` : undefined) };
+}
+
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written YYYY-MM-DD');
 
 const sqliteConnection = z.strictObject({
@@ -169,12 +183,11 @@ const pmhFolderSchema = z.strictObject({
   wait_for_pickup_seconds: z.number().int().min(0).max(86_400).default(0),
 });
 
-const pmhSchema = z.strictObject({
-  /** How the files reach PMH: screen (Playwright on the PMH screen), api (the registration Web API), folder (a drop folder). */
-  transport: z.enum(['screen', 'api', 'folder']).default('screen'),
-  /** Required with transport: api. */
+/** Keys every delivery channel shares. */
+const pmhCommon = {
+  /** Required with transport: api; kept (unused) with the others, so switching channels is one line. */
   api: pmhApiSchema.optional(),
-  /** Required with transport: folder. */
+  /** Required with transport: folder; kept (unused) with the others. */
   folder: pmhFolderSchema.optional(),
   /** Base URL of the PMH municipal screen (required with transport: screen). */
   url: z.url({ protocol: /^https?$/ }).optional(),
@@ -193,24 +206,46 @@ const pmhSchema = z.strictObject({
   /** Environment variable holding the TOTP secret (base32), when PMH asks for a one-time password. */
   totp_secret_env: envName.optional(),
   /** Retries of system failures (network, 5xx, maintenance, timeouts): attempts in all, with exponential backoff. */
-  retry: z
-    .strictObject({
+  retry: defaulted(
+    z.strictObject({
       max_attempts: z.number().int().min(1).max(10).default(3),
       initial_delay_seconds: z.number().min(0).max(3600).default(30),
       max_delay_seconds: z.number().min(0).max(3600).default(600),
       multiplier: z.number().min(1).max(10).default(2),
-    })
-    .default({ max_attempts: 3, initial_delay_seconds: 30, max_delay_seconds: 600, multiplier: 2 }),
+    }),
+  ),
   /** After this many consecutive failed attempts (across runs), PMH is not called until the cool-down is over. */
-  circuit_breaker: z
-    .strictObject({
+  circuit_breaker: defaulted(
+    z.strictObject({
       failure_threshold: z.number().int().min(1).max(100).default(5),
       cooldown_minutes: z.number().min(0).max(1440).default(30),
-    })
-    .default({ failure_threshold: 5, cooldown_minutes: 30 }),
+    }),
+  ),
   /** Keep the Playwright trace of successful deliveries too (a failed attempt's trace is always kept). */
   keep_trace: z.boolean().default(false),
-});
+};
+
+/**
+ * How the files reach PMH, one form per channel: each form requires the keys its channel
+ * needs. `transport` may be left out: the screen is the default.
+ */
+const pmhSchema = z.preprocess(
+  (value) => (value && typeof value === 'object' && !Array.isArray(value) && !('transport' in value) ? { ...value, transport: 'screen' } : value),
+  z.discriminatedUnion('transport', [
+    /** Playwright on the PMH municipal screen (the Agency's method #4). */
+    z.strictObject({
+      ...pmhCommon,
+      transport: z.literal('screen'),
+      url: z.url({ protocol: /^https?$/, ...neededBy('screen') }),
+      user_id: z.string(neededBy('screen')).min(1),
+      password_env: z.string(neededBy('screen')).pipe(envName),
+    }),
+    /** The registration Web API (method #1). */
+    z.strictObject({ ...pmhCommon, transport: z.literal('api'), api: z.strictObject(pmhApiSchema.shape, neededBy('api')) }),
+    /** A drop folder for the Agency's batch tool or a manual upload (methods #2, #3). */
+    z.strictObject({ ...pmhCommon, transport: z.literal('folder'), folder: z.strictObject(pmhFolderSchema.shape, neededBy('folder')) }),
+  ]),
+);
 
 const outputSchema = z.strictObject({
   /**
@@ -248,27 +283,27 @@ export const configSchema = z.strictObject({
     }),
   }),
   programs: z.array(programSchema).min(1),
-  validation: z
-    .strictObject({
+  validation: defaulted(
+    z.strictObject({
       /** Stop the run (upload nothing) when more than this share of records is invalid. */
       max_invalid_ratio: z.number().min(0).max(1).default(0.01),
-    })
-    .default({ max_invalid_ratio: 0.01 }),
-  output: outputSchema.default({}),
+    }),
+  ),
+  output: defaulted(outputSchema),
   /** The mass-change guard: a run that would change too much stops before upload until approved. */
-  guard: z
-    .strictObject({
+  guard: defaulted(
+    z.strictObject({
       /** Stop when deletions + changes exceed this share of what PMH holds (default 5%). */
       max_change_ratio: z.number().min(0).max(1).default(0.05),
       /** Stop when the population falls by more than this share. */
       max_population_drop_ratio: z.number().min(0).max(1).default(0.05),
-    })
-    .default({ max_change_ratio: 0.05, max_population_drop_ratio: 0.05 }),
+    }),
+  ),
   pmh: pmhSchema,
-  browser: browserSchema.default({ channel: 'auto', headless: true, slow_mo_ms: 0 }),
+  browser: defaulted(browserSchema),
   /** `pmh-bot daemon`: when runs start (always Asia/Tokyo) and what happens to a run the machine missed. */
-  schedule: z
-    .strictObject({
+  schedule: defaulted(
+    z.strictObject({
       /** Cron rule in Asia/Tokyo: 5 fields (minute first) or 6 (seconds first). Default: weekdays at 06:30. */
       cron: z
         .string()
@@ -291,35 +326,35 @@ export const configSchema = z.strictObject({
        * Default: 12, or the result timeout plus 2 hours when that is longer; it must exceed the longest run.
        */
       lock_stale_hours: z.number().min(1).max(240).optional(),
-    })
-    .default({ cron: '30 6 * * 1-5', missed_run_policy: 'run-once', missed_run_window_hours: 12 }),
+    }),
+  ),
   /** Where `*_env` secrets are looked up: the environment first, then this file, then the OS credential store. */
-  secrets: z
-    .strictObject({
+  secrets: defaulted(
+    z.strictObject({
       /** KEY=VALUE lines (# comments), readable by its owner only (relative to the config file). */
       file: z.string().min(1).optional(),
       /** Also look in the OS credential store (service pmh-bot, account = the variable name). */
       credential_store: z.boolean().default(false),
       /** Linux only: which store (default: the library's choice). keyutils suits a service account without a desktop session. */
       linux_store: z.enum(['secret-service', 'keyutils']).optional(),
-    })
-    .default({ credential_store: false }),
+    }),
+  ),
   /** How long personal data stays on disk: run artifacts are deleted by `pmh-bot purge`. */
-  retention: z
-    .strictObject({
+  retention: defaulted(
+    z.strictObject({
       /** Upload files, key maps, screenshots, HTML, traces, error lists, run logs: days after the run started. */
       run_artifacts_days: z.number().int().min(1).max(3650).default(30),
-    })
-    .default({ run_artifacts_days: 30 }),
-  log: z
-    .strictObject({
+    }),
+  ),
+  log: defaulted(
+    z.strictObject({
       /** Daily log files (<data_dir>/logs/pmh-bot-YYYY-MM-DD.log) kept; older ones are removed. */
       daily_retention_days: z.number().int().min(1).max(3650).default(90),
-    })
-    .default({ daily_retention_days: 90 }),
+    }),
+  ),
   /** Telling people how a run ended: by mail and/or a local command. Never carries personal data. */
-  notify: z
-    .strictObject({
+  notify: defaulted(
+    z.strictObject({
       /** failure: failed or held runs (default); always: every run; never: none. */
       on: z.enum(['failure', 'always', 'never']).default('failure'),
       mail: z
@@ -347,8 +382,8 @@ export const configSchema = z.strictObject({
           timeout_seconds: z.number().int().min(1).max(3600).default(60),
         })
         .optional(),
-    })
-    .default({ on: 'failure' }),
+    }),
+  ),
 });
 
 export type BotConfig = z.infer<typeof configSchema>;

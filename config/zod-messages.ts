@@ -16,7 +16,10 @@ export function describeIssue(issue: Issue, present: boolean): Bilingual {
   switch (issue.code) {
     case 'invalid_type':
       if (!present) {
-        return { ja: '必須の項目がありません', en: 'required key is missing' };
+        const because = /^needed by transport: (\w+)$/.exec(issue.message)?.[1];
+        return because
+          ? { ja: `必須の項目がありません（transport: ${because} のとき必要です）`, en: `required key is missing (transport: ${because} needs it)` }
+          : { ja: '必須の項目がありません', en: 'required key is missing' };
       }
       return { ja: `値の種類が違います（${issue.expected} を指定してください）`, en: `expected ${issue.expected}` };
     case 'unrecognized_keys':
@@ -26,8 +29,11 @@ export function describeIssue(issue: Issue, present: boolean): Bilingual {
       };
     case 'invalid_value':
       return { ja: `使える値は ${list(issue.values)} です`, en: `allowed values: ${list(issue.values)}` };
-    case 'invalid_union':
-      return { ja: '値の組み合わせが正しくありません（client の値を確認してください）', en: 'no allowed form matches (check client)' };
+    case 'invalid_union': {
+      // A discriminated union names its discriminator (client of a source, transport of pmh).
+      const key = String(issue.path.at(-1) ?? 'client');
+      return { ja: `値の組み合わせが正しくありません（${key} の値を確認してください）`, en: `no allowed form matches (check ${key})` };
+    }
     case 'too_small':
       return issue.origin === 'array' || issue.origin === 'set'
         ? { ja: `${issue.minimum} 件以上必要です`, en: `needs at least ${issue.minimum} entries` }

@@ -6,12 +6,13 @@
 import type { DeliveryRequest } from './delivery.ts';
 
 export async function deliverFiles(request: DeliveryRequest): Promise<void> {
-  switch (request.config.pmh.transport) {
+  const { pmh, browser } = request.config;
+  switch (pmh.transport) {
     case 'api':
-      return (await import('./api/deliver.ts')).deliverViaApi(request);
+      return (await import('./api/deliver.ts')).deliverViaApi({ ...request, config: { pmh, browser } });
     case 'folder':
-      return (await import('./folder/deliver.ts')).deliverToFolder(request);
+      return (await import('./folder/deliver.ts')).deliverToFolder({ ...request, config: { pmh, browser } });
     case 'screen':
-      return (await import('./screen/deliver.ts')).deliverViaScreen(request);
+      return (await import('./screen/deliver.ts')).deliverViaScreen({ ...request, config: { pmh, browser } });
   }
 }

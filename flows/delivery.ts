@@ -15,6 +15,9 @@ import type { ScreenProfile } from './screen/profile.ts';
 
 export type DeliveryChannel = BotConfig['pmh']['transport'];
 
+/** The `pmh:` settings of one channel (each channel's own keys are required there). */
+export type ChannelSettings<T extends DeliveryChannel> = Extract<BotConfig['pmh'], { transport: T }>;
+
 /** A file the pipeline wrote, with its key map (line → resident and certificate). */
 export interface DeliveryFile {
   fileName: string;
@@ -148,3 +151,8 @@ export interface DeliveryRequest {
   journal: DeliveryJournal;
   log: Logger;
 }
+
+/** A request as one channel receives it: its own settings narrowed. */
+export type ChannelRequest<T extends DeliveryChannel> = Omit<DeliveryRequest, 'config'> & {
+  config: { pmh: ChannelSettings<T>; browser: BotConfig['browser'] };
+};

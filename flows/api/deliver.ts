@@ -16,7 +16,7 @@ import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { readSecret } from '../../config/secrets.ts';
 import { pmhError, type PmhBotError } from '../../core/errors.ts';
-import type { ApiChunkRecord, DeliveryFile, DeliveryJournal, DeliveryRequest, RejectedRecord, UploadOutcome } from '../delivery.ts';
+import type { ApiChunkRecord, ChannelRequest, DeliveryFile, DeliveryJournal, RejectedRecord, UploadOutcome } from '../delivery.ts';
 import { routeOf } from '../pmh-http.ts';
 import { circuitBreakerOf, retryPolicyOf } from '../retry.ts';
 import { sendChunk, type ApiChunkAnswer, type ApiSendOptions } from './send-chunk.ts';
@@ -116,7 +116,7 @@ interface Totals {
 }
 
 async function deliverFile(
-  request: DeliveryRequest,
+  request: ChannelRequest<'api'>,
   file: DeliveryFile,
   sender: Sender,
   lookUp: 'upload' | 'stop' | undefined,
@@ -235,11 +235,10 @@ async function mapErrors(answer: ApiChunkAnswer, firstIndex: number, keys: KeyMa
   });
 }
 
-export async function deliverViaApi(request: DeliveryRequest): Promise<void> {
+export async function deliverViaApi(request: ChannelRequest<'api'>): Promise<void> {
   const { journal } = request;
   const { pmh } = request.config;
   const api = pmh.api;
-  if (!api) throw pmhError('ConfigInvalid', { file: '(設定)', path: 'pmh.api', detail: 'transport: api には pmh.api が必要です / transport: api needs pmh.api' });
   if (request.format !== 'json') {
     throw pmhError('ConfigInvalid', { file: request.layoutFile, path: 'output.layout', detail: 'transport: api には format: json のレイアウトが必要です / transport: api needs a layout with format: json' });
   }

@@ -18,7 +18,7 @@
  */
 import { basename, join } from 'node:path';
 import { pmhError } from '../../core/errors.ts';
-import type { DeliveryFile, DeliveryJournal, DeliveryRequest, UploadOutcome } from '../delivery.ts';
+import type { ChannelRequest, DeliveryFile, DeliveryJournal, UploadOutcome } from '../delivery.ts';
 import { dropFile, waitForPickup } from './drop-folder.ts';
 
 /** The most advanced status any run recorded for this file (an earlier run may have placed it already). */
@@ -31,10 +31,9 @@ function latestStatus(journal: DeliveryJournal, file: DeliveryFile): string {
   return best;
 }
 
-export async function deliverToFolder(request: DeliveryRequest): Promise<void> {
+export async function deliverToFolder(request: ChannelRequest<'folder'>): Promise<void> {
   const { journal, log } = request;
   const settings = request.config.pmh.folder;
-  if (!settings) throw pmhError('ConfigInvalid', { file: '(設定)', path: 'pmh.folder', detail: 'transport: folder には pmh.folder が必要です / transport: folder needs pmh.folder' });
   for (const file of request.files) {
     const step = `folder:${file.fileName}`;
     journal.steps.started(step);

@@ -7,14 +7,14 @@
  */
 import { readSecret } from '../../config/secrets.ts';
 import { pmhError } from '../../core/errors.ts';
-import type { DeliveryFile, DeliveryRequest, FileStatus, UploadOutcome } from '../delivery.ts';
+import type { ChannelRequest, DeliveryFile, FileStatus, UploadOutcome } from '../delivery.ts';
 import { circuitBreakerOf, retryPolicyOf } from '../retry.ts';
 import { readErrorList } from './error-list.ts';
 import { Evidence } from './evidence.ts';
 import { decodeBase32 } from './totp.ts';
 import { runScreenUploads, type UploadBatch } from './upload-flow.ts';
 
-function totpKeyOf(request: DeliveryRequest): Buffer | null {
+function totpKeyOf(request: ChannelRequest<'screen'>): Buffer | null {
   const env = request.config.pmh.totp_secret_env;
   if (!env) return null;
   const key = decodeBase32(readSecret(env, 'pmh.totp_secret_env'));
@@ -30,7 +30,7 @@ interface Upload {
 }
 
 /** The uploads to make: all parts of a type together when the screen takes several files, else one per file. */
-function uploadsOf(request: DeliveryRequest): Upload[] {
+function uploadsOf(request: ChannelRequest<'screen'>): Upload[] {
   const uploads: Upload[] = [];
   for (const file of request.files) {
     const together = request.profile.upload.multiple_files ? uploads.find((u) => u.batch.certificateTypeId === file.certificateTypeId) : undefined;
@@ -44,7 +44,7 @@ function uploadsOf(request: DeliveryRequest): Upload[] {
   return uploads;
 }
 
-export async function deliverViaScreen(request: DeliveryRequest): Promise<void> {
+export async function deliverViaScreen(request: ChannelRequest<'screen'>): Promise<void> {
   const { journal, profile, resume } = request;
   const { pmh, browser } = request.config;
   const evidence = new Evidence(request.evidenceDir);
@@ -67,10 +67,9 @@ export async function deliverViaScreen(request: DeliveryRequest): Promise<void> 
     await runScreenUploads({
       runId: request.runId,
       account: {
-        // Present with transport: screen (config/load.ts checks it).
-        baseUrl: pmh.url!,
-        userId: pmh.user_id!,
-        password: readSecret(pmh.password_env!, 'pmh.password_env'),
+        baseUrl: pmh.url,
+        userId: pmh.user_id,
+        password: readSecret(pmh.password_env, 'pmh.password_env'),
         totpKey: totpKeyOf(request),
       },
       timings: {

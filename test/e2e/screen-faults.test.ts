@@ -62,7 +62,7 @@ function configOf(env: DemoEnv, pmh: Partial<BotConfig['pmh']> = {}, rest: Parti
       circuit_breaker: { failure_threshold: 50, cooldown_minutes: 30 },
       action_timeout_seconds: 5,
       ...pmh,
-    },
+    } as BotConfig['pmh'],
     ...rest,
   };
 }

@@ -83,7 +83,8 @@ export async function startTransportEnv(options: TransportEnvOptions): Promise<T
       ...(options.transport === 'folder'
         ? { folder: { path: dropDir, marker: options.folder?.marker ?? true, wait_for_pickup_seconds: options.folder?.wait_for_pickup_seconds ?? 0 } }
         : {}),
-    },
+      // Checked for real: the config is written as YAML and read back through the loader.
+    } as BotConfig['pmh'],
   };
   const write = (config: BotConfig): BotConfig => {
     writeFileSync(demo.configPath, stringify(config));

@@ -150,4 +150,31 @@ describe('configuration', () => {
       if (saved !== undefined) process.env.PMH_PASSWORD = saved;
     }
   });
+  it('checks each delivery channel\'s own keys in the schema, naming the key and the transport that needs it', () => {
+    const noUrl = configError(() => parseConfig('x.yaml', example.replace(/^  url: .*$/m, '')));
+    assert.equal(noUrl.problems[0]!.path, 'pmh.url');
+    assert.match(noUrl.problems[0]!.ja, /必須の項目がありません（transport: screen のとき必要です）/);
+    const apiWithoutSection = configError(() => parseConfig('x.yaml', example.replace('transport: screen', 'transport: api')));
+    assert.equal(apiWithoutSection.problems[0]!.path, 'pmh.api');
+    assert.match(apiWithoutSection.problems[0]!.en, /transport: api needs it/);
+    const folderWithoutSection = configError(() => parseConfig('x.yaml', example.replace('transport: screen', 'transport: folder')));
+    assert.equal(folderWithoutSection.problems[0]!.path, 'pmh.folder');
+    const unknownTransport = configError(() => parseConfig('x.yaml', example.replace('transport: screen', 'transport: fax')));
+    assert.equal(unknownTransport.problems[0]!.path, 'pmh.transport');
+    assert.match(unknownTransport.problems[0]!.ja, /transport の値を確認してください/);
+  });
+
+  it('takes the screen when transport is left out, and every default of a left-out section from its keys', () => {
+    const config = parseConfig('x.yaml', example.replace(/^  transport: screen$/m, ''));
+    assert.equal(config.pmh.transport, 'screen');
+    const bare = parseConfig('x.yaml', example.replace(/^(browser|schedule|notify|retention|log|guard|validation):[\s\S]*?(?=^\S)/gm, ''));
+    assert.deepEqual(bare.browser, { channel: 'auto', headless: true, slow_mo_ms: 0 });
+    assert.deepEqual(bare.schedule, { cron: '30 6 * * 1-5', missed_run_policy: 'run-once', missed_run_window_hours: 12 });
+    assert.deepEqual(bare.guard, { max_change_ratio: 0.05, max_population_drop_ratio: 0.05 });
+    assert.deepEqual(bare.notify, { on: 'failure' });
+    assert.deepEqual(bare.retention, { run_artifacts_days: 30 });
+    assert.deepEqual(bare.log, { daily_retention_days: 90 });
+    assert.deepEqual(bare.validation, { max_invalid_ratio: 0.01 });
+    assert.deepEqual(bare.pmh.retry, { max_attempts: 3, initial_delay_seconds: 30, max_delay_seconds: 600, multiplier: 2 });
+  });
 });
