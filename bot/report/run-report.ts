@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { html, raw } from 'hono/html';
 import { pmhError } from '../../core/errors.ts';
 import type { Bilingual, Lang } from '../../core/i18n.ts';
 import { scrubText } from '../../core/log.ts';
@@ -31,15 +32,6 @@ export interface RunReportOptions {
 
 export function reportPathOf(runDir: string): string {
   return join(runDir, 'report.html');
-}
-
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
 }
 
 interface Screenshot {
@@ -132,7 +124,7 @@ export async function writeRunReport(ledger: Ledger, runId: string, options: Run
   } catch {
     // listNote() finds no file and says so.
   }
-  writeFileSync(path, renderRunReport(data, lang), { mode: 0o600 });
+  writeFileSync(path, await renderRunReport(data, lang), { mode: 0o600 });
   return path;
 }
 
@@ -154,8 +146,14 @@ export async function ensureRunReport(ledger: Ledger, runId: string, options: Ru
 
 // ---------------------------------------------------------------------------------------
 // Rendering
+//
+// Every `${value}` in an html`` template (hono/html) is escaped unless it is itself an
+// html`` result, so text from PMH, the business systems or the ledger cannot become markup
+// however it got there, and no call site has to remember to escape it.
 
-const CSS = `
+// The one unescaped insert: our own constant stylesheet. Inside <style> the browser decodes
+// no entities, so escaping would turn its quoted font names into &quot; and break them.
+const CSS = raw(`
 :root { --ok: #1b7f3b; --ng: #b3261e; --held: #a15c00; --run: #555; --line: #d0d4da; --muted: #5f6670; }
 * { box-sizing: border-box; }
 body { font-family: "Yu Gothic UI", "Meiryo", "Hiragino Sans", "Noto Sans CJK JP", sans-serif; margin: 0; padding: 24px 32px; color: #1f2328; background: #fff; line-height: 1.5; }
@@ -185,28 +183,31 @@ td.failed { color: var(--ng); font-weight: bold; } td.succeeded { color: var(--o
 img.shot { max-width: 100%; border: 1px solid var(--line); }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 @media print { body { padding: 0; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
-`;
+`);
 
-/** Picks one language's text of a Bilingual, filled and escaped. */
-function txt(text: Bilingual, lang: Lang, params: Record<string, string | number> = {}): string {
-  return escapeHtml(say(text, lang, params));
+/** A piece of the page: a Promise only if a Promise is interpolated, which this page never does. */
+type Html = ReturnType<typeof html>;
+
+/** One item a line: html`` joins an array with nothing, and the page keeps a line per row. */
+function lines(items: readonly Html[]): Html {
+  return html`${items.map((item, i) => (i === 0 ? item : html`\n${item}`))}`;
 }
 
 function localTime(iso: string | null): string {
   return iso ? tokyoDateTime(iso) : '-';
 }
 
-function table(headers: string[], rows: string[][]): string {
-  const head = headers.map((h) => `<th>${h}</th>`).join('');
-  const body = rows.map((cells) => `<tr>${cells.join('')}</tr>`).join('\n');
-  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+function table(headers: string[], rows: Html[][]): Html {
+  return html`<table><thead><tr>${headers.map((h) => html`<th>${h}</th>`)}</tr></thead><tbody>
+${lines(rows.map((cells) => html`<tr>${cells}</tr>`))}
+</tbody></table>`;
 }
 
-function td(value: unknown, className?: string): string {
-  return className ? `<td class="${escapeHtml(className)}">${escapeHtml(value)}</td>` : `<td>${escapeHtml(value)}</td>`;
+function td(value: string | number, className?: string): Html {
+  return className ? html`<td class="${className}">${value}</td>` : html`<td>${value}</td>`;
 }
 
-function factsSection(run: RunRow, lang: Lang): string {
+function factsSection(run: RunRow, lang: Lang): Html {
   const facts: [Bilingual, string][] = [
     [{ ja: '実行 ID', en: 'Run ID' }, run.id],
     [{ ja: '契機', en: 'Trigger' }, triggerLabel(run.trigger, lang)],
@@ -219,65 +220,66 @@ function factsSection(run: RunRow, lang: Lang): string {
   if (run.scheduled_at) facts.push([{ ja: '予定時刻（日本時間）', en: 'Scheduled (JST)' }, localTime(run.scheduled_at)]);
   if (run.parent_run_id) facts.push([{ ja: '再送元の実行', en: 'Replays run' }, run.parent_run_id]);
   facts.push([{ ja: '端末', en: 'Host' }, run.host]);
-  const items = facts.map(([label, value]) => `<dt>${txt(label, lang)}</dt><dd>${escapeHtml(value)}</dd>`).join('\n');
-  return `<dl class="facts">\n${items}\n</dl>`;
+  return html`<dl class="facts">
+${lines(facts.map(([label, value]) => html`<dt>${say(label, lang)}</dt><dd>${value}</dd>`))}
+</dl>`;
 }
 
-function nextSection(run: RunRow, lang: Lang): string {
-  const parts: string[] = [];
+function nextSection(run: RunRow, lang: Lang): Html {
+  const parts: Html[] = [];
   if (run.error_code) {
     const kind = KIND_TEXT[run.error_kind ?? ''];
     const advice = KIND_ADVICE[run.error_kind ?? ''];
-    parts.push(`<h3>${txt({ ja: 'エラー', en: 'Error' }, lang)} [<span data-error-code>${escapeHtml(run.error_code)}</span>] ${escapeHtml(errorTitle(run.error_code, lang))}`
-      + (kind ? ` <span class="muted">（${txt(kind, lang)}）</span>` : '') + '</h3>');
+    const kindNote = kind ? html` <span class="muted">（${say(kind, lang)}）</span>` : '';
+    parts.push(html`<h3>${say({ ja: 'エラー', en: 'Error' }, lang)} [<span data-error-code>${run.error_code}</span>] ${errorTitle(run.error_code, lang)}${kindNote}</h3>`);
     // The ledger keeps the message and hint in Japanese, the operators' language.
-    parts.push(`<p><span class="label">${txt({ ja: '内容', en: 'What happened' }, lang)}:</span> ${escapeHtml(scrubText(run.error_message ?? ''))}</p>`);
-    parts.push(`<p data-hint><span class="label">${txt({ ja: '対処', en: 'What to do' }, lang)}:</span> ${escapeHtml(scrubText(run.error_hint ?? ''))}</p>`);
-    if (advice && run.status !== 'held') parts.push(`<p>${txt(advice, lang)}</p>`);
+    parts.push(html`<p><span class="label">${say({ ja: '内容', en: 'What happened' }, lang)}:</span> ${scrubText(run.error_message ?? '')}</p>`);
+    parts.push(html`<p data-hint><span class="label">${say({ ja: '対処', en: 'What to do' }, lang)}:</span> ${scrubText(run.error_hint ?? '')}</p>`);
+    if (advice && run.status !== 'held') parts.push(html`<p>${say(advice, lang)}</p>`);
   }
   if (run.status === 'succeeded') {
-    parts.push(`<ul>${SUCCESS_ADVICE.map((advice) => `<li>${txt(advice, lang)}</li>`).join('')}</ul>`);
+    parts.push(html`<ul>${SUCCESS_ADVICE.map((advice) => html`<li>${say(advice, lang)}</li>`)}</ul>`);
   } else if (run.status === 'held') {
-    parts.push(`<p>${txt(HELD_ADVICE, lang)}</p>`);
-    parts.push(`<p><span class="command">${escapeHtml(approveCommand(run.id))}</span></p>`);
+    parts.push(html`<p>${say(HELD_ADVICE, lang)}</p>`);
+    parts.push(html`<p><span class="command">${approveCommand(run.id)}</span></p>`);
   } else if (run.status === 'running') {
-    parts.push(`<p>${txt(RUNNING_ADVICE, lang)}</p>`);
+    parts.push(html`<p>${say(RUNNING_ADVICE, lang)}</p>`);
   }
-  return `<div class="next ${escapeHtml(run.status)}">\n${parts.join('\n')}\n</div>`;
+  return html`<div class="next ${run.status}">
+${lines(parts)}
+</div>`;
 }
 
-function countsSection(run: RunRow, diff: Record<string, number> | null, lang: Lang): string {
-  const unit = lang === 'ja' ? '件' : '';
+function countsSection(run: RunRow, diff: Record<string, number> | null, lang: Lang): Html {
+  const unit = lang === 'ja' ? html`<span class="unit">件</span>` : '';
   const cards = COUNT_TEXT.map(({ key, label }) =>
-    `<div class="count"><span class="label">${txt(label, lang)}</span>`
-    + `<span class="value" data-count="${key}">${escapeHtml(formatCount(run[key]))}</span>`
-    + (unit ? `<span class="unit">${unit}</span>` : '') + '</div>');
-  let out = `<div class="counts">\n${cards.join('\n')}\n</div>`;
-  if (diff && run.mode === 'diff') {
-    out += `\n<p class="muted">${txt({
+    html`<div class="count"><span class="label">${say(label, lang)}</span><span class="value" data-count="${key}">${formatCount(run[key])}</span>${unit}</div>`);
+  const breakdown = diff && run.mode === 'diff'
+    ? html`\n<p class="muted">${say({
       ja: '差分の内訳: PMH 登録済み {before} 件 / 新規 {added} 件 / 変更 {changed} 件 / 変更なし {unchanged} 件 / 削除 {gone} 件',
       en: 'Differential: held by PMH {before} / new {added} / changed {changed} / unchanged {unchanged} / gone {gone}',
     }, lang, {
       before: formatCount(diff.before ?? null), added: formatCount(diff.added ?? null), changed: formatCount(diff.changed ?? null),
       unchanged: formatCount(diff.unchanged ?? null), gone: formatCount(diff.gone ?? null),
-    })}</p>`;
-  }
-  return out;
+    })}</p>`
+    : '';
+  return html`<div class="counts">
+${lines(cards)}
+</div>${breakdown}`;
 }
 
-function timelineSection(steps: StepRow[], lang: Lang): string {
-  if (steps.length === 0) return `<p>${txt({ ja: '記録された手順はありません。', en: 'No step was recorded.' }, lang)}</p>`;
+function timelineSection(steps: StepRow[], lang: Lang): Html {
+  if (steps.length === 0) return html`<p>${say({ ja: '記録された手順はありません。', en: 'No step was recorded.' }, lang)}</p>`;
   const headers = [
-    '#', txt({ ja: '手順', en: 'Step' }, lang), txt({ ja: '状態', en: 'Status' }, lang), txt({ ja: '開始（日本時間）', en: 'Started (JST)' }, lang),
-    txt({ ja: '所要時間', en: 'Duration' }, lang), txt({ ja: 'エラーコード', en: 'Error' }, lang),
+    '#', say({ ja: '手順', en: 'Step' }, lang), say({ ja: '状態', en: 'Status' }, lang), say({ ja: '開始（日本時間）', en: 'Started (JST)' }, lang),
+    say({ ja: '所要時間', en: 'Duration' }, lang), say({ ja: 'エラーコード', en: 'Error' }, lang),
   ];
   const rows = steps.map((step) => {
     const status = STEP_STATUS_TEXT[step.status];
-    const error = step.error_code
-      ? `<td>${escapeHtml(step.error_code)}${step.error_message ? `<br><span class="muted">${escapeHtml(scrubText(step.error_message))}</span>` : ''}</td>`
-      : td('');
+    const message = step.error_message ? html`<br><span class="muted">${scrubText(step.error_message)}</span>` : '';
+    const error = step.error_code ? html`<td>${step.error_code}${message}</td>` : td('');
     return [
-      td(step.seq, 'num'), `<td class="nowrap" title="${escapeHtml(step.name)}">${escapeHtml(stepLabel(step.name, lang))}</td>`,
+      td(step.seq, 'num'), html`<td class="nowrap" title="${step.name}">${stepLabel(step.name, lang)}</td>`,
       td(status ? say(status, lang) : step.status, `nowrap ${step.status}`), td(localTime(step.started_at), 'nowrap'),
       td(formatDuration(step.started_at, step.ended_at, lang), 'num'), error,
     ];
@@ -285,12 +287,12 @@ function timelineSection(steps: StepRow[], lang: Lang): string {
   return table(headers, rows);
 }
 
-function uploadsSection(uploads: UploadEntry[], lang: Lang): string {
-  if (uploads.length === 0) return `<p>${txt({ ja: 'アップロードしたファイルはありません。', en: 'No file was uploaded.' }, lang)}</p>`;
+function uploadsSection(uploads: UploadEntry[], lang: Lang): Html {
+  if (uploads.length === 0) return html`<p>${say({ ja: 'アップロードしたファイルはありません。', en: 'No file was uploaded.' }, lang)}</p>`;
   const headers = [
-    txt({ ja: '受給者証種別', en: 'Certificate type' }, lang), txt({ ja: 'ファイル名', en: 'File' }, lang), txt({ ja: '件数', en: 'Rows' }, lang),
-    txt({ ja: 'PMH 受付番号', en: 'PMH upload ID' }, lang), txt({ ja: '状態', en: 'Status' }, lang),
-    txt({ ja: '正常件数', en: 'Accepted' }, lang), txt({ ja: 'エラー件数', en: 'Rejected' }, lang),
+    say({ ja: '受給者証種別', en: 'Certificate type' }, lang), say({ ja: 'ファイル名', en: 'File' }, lang), say({ ja: '件数', en: 'Rows' }, lang),
+    say({ ja: 'PMH 受付番号', en: 'PMH upload ID' }, lang), say({ ja: '状態', en: 'Status' }, lang),
+    say({ ja: '正常件数', en: 'Accepted' }, lang), say({ ja: 'エラー件数', en: 'Rejected' }, lang),
   ];
   const rows = uploads.map((u) => [
     td(u.certificateTypeId), td(u.fileName), td(formatCount(u.rows), 'num'), td(u.pmhUploadId ?? '-'),
@@ -300,79 +302,86 @@ function uploadsSection(uploads: UploadEntry[], lang: Lang): string {
 }
 
 /** Where the whole list is: its CSV file in the run folder (record-lists.ts), or while that is missing the ledger. */
-function listNote(total: number, fileName: string, data: ReportData, lang: Lang): string {
+function listNote(total: number, fileName: string, data: ReportData, lang: Lang): Html {
   const list = join(data.run.run_dir, fileName);
   const more = total > REPORT_ROW_LIMIT
-    ? txt({ ja: '先頭 {shown} 件を表示しています（全 {total} 件）。', en: 'Showing the first {shown} of {total}. ' }, lang, { shown: REPORT_ROW_LIMIT, total })
+    ? say({ ja: '先頭 {shown} 件を表示しています（全 {total} 件）。', en: 'Showing the first {shown} of {total}. ' }, lang, { shown: REPORT_ROW_LIMIT, total })
     : '';
   const where = existsSync(list)
-    ? txt({ ja: '全件の一覧は {list} にあります（Excel で開けます）。', en: 'The whole list is in {list} (opens in Excel).' }, lang, { list })
-    : txt({
+    ? say({ ja: '全件の一覧は {list} にあります（Excel で開けます）。', en: 'The whole list is in {list} (opens in Excel).' }, lang, { list })
+    : say({
         ja: '全件は実行台帳 {ledger} に記録されています（一覧のファイルを書けませんでした。pmh-bot report で作り直せます）。',
         en: 'All of them are in the run ledger {ledger} (the list file could not be written; pmh-bot report writes it again).',
       }, lang, { ledger: data.ledgerPath });
-  return `<p class="muted" data-more="${Math.max(0, total - REPORT_ROW_LIMIT)}">${more}${where}</p>`;
+  return html`<p class="muted" data-more="${Math.max(0, total - REPORT_ROW_LIMIT)}">${more}${where}</p>`;
 }
 
-function quarantineSection(entries: QuarantineEntry[], data: ReportData, lang: Lang): string {
-  if (data.quarantineCount === 0) return `<p>${txt({ ja: '保留したレコードはありません。', en: 'No record was held back.' }, lang)}</p>`;
+function quarantineSection(entries: QuarantineEntry[], data: ReportData, lang: Lang): Html {
+  if (data.quarantineCount === 0) return html`<p>${say({ ja: '保留したレコードはありません。', en: 'No record was held back.' }, lang)}</p>`;
   const headers = [
-    txt({ ja: '制度', en: 'Program' }, lang), txt({ ja: '宛名番号', en: 'Resident no.' }, lang), txt({ ja: '受給者証番号', en: 'Certificate' }, lang),
-    txt({ ja: '項目', en: 'Field' }, lang), txt({ ja: '理由', en: 'Reason' }, lang),
+    say({ ja: '制度', en: 'Program' }, lang), say({ ja: '宛名番号', en: 'Resident no.' }, lang), say({ ja: '受給者証番号', en: 'Certificate' }, lang),
+    say({ ja: '項目', en: 'Field' }, lang), say({ ja: '理由', en: 'Reason' }, lang),
   ];
   const rows = entries.map((e) => [
     td(e.programCode), td(e.residentNo), td(e.certificateId), td(e.field), td(scrubText(lang === 'ja' ? e.reasonJa : e.reasonEn)),
   ]);
-  const intro = `<p>${txt({
+  const intro = say({
     ja: 'これらのレコードはアップロードしていません。業務システムで宛名番号・受給者証番号を検索してデータを修正してください。修正後の実行で送られます。',
     en: 'These records were not uploaded. Look them up by resident and certificate number in the business system and fix them; a later run sends them.',
-  }, lang)}</p>`;
-  return `${intro}\n${table(headers, rows)}\n${listNote(data.quarantineCount, HELD_BACK_FILE, data, lang)}`;
+  }, lang);
+  return html`<p>${intro}</p>
+${table(headers, rows)}
+${listNote(data.quarantineCount, HELD_BACK_FILE, data, lang)}`;
 }
 
-function rejectedSection(entries: RejectedEntry[], data: ReportData, lang: Lang): string {
-  if (data.rejectedCount === 0) return `<p>${txt({ ja: 'PMH でエラーになったレコードはありません。', en: 'PMH rejected no record.' }, lang)}</p>`;
+function rejectedSection(entries: RejectedEntry[], data: ReportData, lang: Lang): Html {
+  if (data.rejectedCount === 0) return html`<p>${say({ ja: 'PMH でエラーになったレコードはありません。', en: 'PMH rejected no record.' }, lang)}</p>`;
   const headers = [
-    txt({ ja: 'PMH 受付番号', en: 'PMH upload ID' }, lang), txt({ ja: '行', en: 'Line' }, lang), txt({ ja: '宛名番号', en: 'Resident no.' }, lang),
-    txt({ ja: '受給者証番号', en: 'Certificate' }, lang), txt({ ja: '項目', en: 'Column' }, lang), txt({ ja: 'PMH のメッセージ', en: 'PMH\'s message' }, lang),
+    say({ ja: 'PMH 受付番号', en: 'PMH upload ID' }, lang), say({ ja: '行', en: 'Line' }, lang), say({ ja: '宛名番号', en: 'Resident no.' }, lang),
+    say({ ja: '受給者証番号', en: 'Certificate' }, lang), say({ ja: '項目', en: 'Column' }, lang), say({ ja: 'PMH のメッセージ', en: 'PMH\'s message' }, lang),
   ];
   const rows = entries.map((e) => [
     td(e.pmhUploadId), td(e.line ?? '-', 'num'), td(e.residentNo ?? '-'), td(e.certificateId ?? '-'), td(e.column), td(scrubText(e.message)),
   ]);
-  return `${table(headers, rows)}\n${listNote(data.rejectedCount, REJECTED_ROWS_FILE, data, lang)}`;
+  return html`${table(headers, rows)}
+${listNote(data.rejectedCount, REJECTED_ROWS_FILE, data, lang)}`;
 }
 
-function screenshotSection(shot: Screenshot | null, evidenceDir: string | null, lang: Lang): string {
+function screenshotSection(shot: Screenshot | null, evidenceDir: string | null, lang: Lang): Html {
   if (!shot) {
     const evidence = evidenceDir
-      ? `\n<p>${txt({ ja: '画面操作ごとのスクリーンショットは {dir} にあります。', en: 'The screenshots of each screen step are in {dir}.' }, lang, { dir: evidenceDir })}</p>`
+      ? html`\n<p>${say({ ja: '画面操作ごとのスクリーンショットは {dir} にあります。', en: 'The screenshots of each screen step are in {dir}.' }, lang, { dir: evidenceDir })}</p>`
       : '';
-    return `<p data-screenshot="none">${txt({ ja: 'PMH の結果画面のスクリーンショットはありません（結果画面まで進んでいません）。', en: 'There is no screenshot of PMH\'s result screen (the run did not get that far).' }, lang)}</p>${evidence}`;
+    return html`<p data-screenshot="none">${say({ ja: 'PMH の結果画面のスクリーンショットはありません（結果画面まで進んでいません）。', en: 'There is no screenshot of PMH\'s result screen (the run did not get that far).' }, lang)}</p>${evidence}`;
   }
-  const caption = `<p class="muted">${escapeHtml(shot.path)}</p>`;
-  if (!shot.dataUri) return `<p data-screenshot="missing">${escapeHtml(shot.note ?? '')}</p>\n${caption}`;
+  const caption = html`<p class="muted">${shot.path}</p>`;
+  if (!shot.dataUri) return html`<p data-screenshot="missing">${shot.note ?? ''}</p>\n${caption}`;
   const alt = say({ ja: 'PMH の結果画面', en: 'PMH result screen' }, lang);
-  return `<img class="shot" data-screenshot="embedded" alt="${escapeHtml(alt)}" src="${shot.dataUri}">\n${caption}`;
+  // The data: URI is escaped like any value: base64 has no character to escape, so it arrives intact.
+  return html`<img class="shot" data-screenshot="embedded" alt="${alt}" src="${shot.dataUri}">\n${caption}`;
 }
 
-function renderRunReport(data: ReportData, lang: Lang): string {
+async function renderRunReport(data: ReportData, lang: Lang): Promise<string> {
   const { run } = data;
   const status = RUN_STATUS_TEXT[run.status];
   const title = say({ ja: 'PMH 連携 実行レポート {id}', en: 'PMH upload run report {id}' }, lang, { id: run.id });
-  const section = (heading: Bilingual, body: string, id: string): string => `<section id="${id}">\n<h2>${txt(heading, lang)}</h2>\n${body}\n</section>`;
-  return `<!DOCTYPE html>
+  const section = (heading: Bilingual, body: Html, id: string): Html => html`<section id="${id}">
+<h2>${say(heading, lang)}</h2>
+${body}
+</section>`;
+  const page = await html`<!DOCTYPE html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
+<title>${title}</title>
 <style>${CSS}</style>
 </head>
 <body>
 <header>
-<h1>${escapeHtml(title)}</h1>
-<p class="status status-${escapeHtml(run.status)}" data-status="${escapeHtml(run.status)}">${txt(status, lang)}</p>
+<h1>${title}</h1>
+<p class="status status-${run.status}" data-status="${run.status}">${say(status, lang)}</p>
 ${factsSection(run, lang)}
 </header>
 ${section({ ja: '次に行うこと', en: 'What to do next' }, nextSection(run, lang), 'next')}
@@ -383,12 +392,13 @@ ${section({ ja: '保留レコード', en: 'Held-back records' }, quarantineSecti
 ${section({ ja: 'PMH でエラーになったレコード', en: 'Records PMH rejected' }, rejectedSection(data.rejected, data, lang), 'rejected')}
 ${section({ ja: 'PMH の結果画面', en: 'PMH result screen' }, screenshotSection(data.screenshot, data.evidenceDir, lang), 'screenshot')}
 <footer>
-${txt({ ja: '作成 {at}（日本時間）。実行フォルダー: {dir}。実行台帳: {ledger}', en: 'Written {at} (JST). Run folder: {dir}. Ledger: {ledger}' }, lang, {
+${say({ ja: '作成 {at}（日本時間）。実行フォルダー: {dir}。実行台帳: {ledger}', en: 'Written {at} (JST). Run folder: {dir}. Ledger: {ledger}' }, lang, {
     at: tokyoDateTime(new Date().toISOString()), dir: run.run_dir, ledger: data.ledgerPath,
   })}<br>
-${txt({ ja: 'このレポートには個人番号・氏名・住所・生年月日は含まれません（宛名番号など業務システムの番号だけを記載しています）。', en: 'This report holds no My Number, name, address or date of birth: only the business systems\' record numbers.' }, lang)}
+${say({ ja: 'このレポートには個人番号・氏名・住所・生年月日は含まれません（宛名番号など業務システムの番号だけを記載しています）。', en: 'This report holds no My Number, name, address or date of birth: only the business systems\' record numbers.' }, lang)}
 </footer>
 </body>
 </html>
 `;
+  return page.toString();
 }
