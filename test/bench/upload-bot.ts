@@ -1,5 +1,5 @@
 /**
- * The bot's screen flow on the same file, called as bot/pipeline/run.ts calls it: launch, log in,
+ * The bot's screen flow on the same file, called as the screen channel (flows/screen/deliver.ts) calls it: launch, log in,
  * upload, confirm, acknowledgement, wait for PMH's result (polling), read it, log out,
  * with a screenshot at every step. Timed to the result (and, from its step events, to the
  * acknowledgement).

@@ -23,7 +23,7 @@ import { openSqlSource, type SqlSource } from '../../../extractors/sql-source.ts
 import { tokyoDate } from '../../../core/clock.ts';
 import type { CheckOutcome, CheckSpec } from './check.ts';
 
-/** What each extraction reads from a source, as run.ts's extraction plan names it. */
+/** What each extraction reads from a source, as the pipeline's extraction plan (bot/pipeline/settings.ts) names it. */
 interface QueryUse {
   source: string;
   /** Absolute path of the SQL file; none for an export file. */
