@@ -2,8 +2,13 @@
  * Every error the bot can report, under a permanent code. The code never changes once
  * shipped (operators and vendors search for it); title, message and hint may be improved.
  * Messages name the values involved, never personal data.
+ *
+ * The texts' `{name}` placeholders are the error's parameters: the catalog keeps every
+ * text as a literal type, so `pmhError(code, params)` requires exactly the names that
+ * code's title, message and hint use (see ErrorParamsOf). Adding `{name}` to a text makes
+ * every call site that does not pass `name` a compile error.
  */
-import type { Bilingual } from './i18n.ts';
+import type { Bilingual, FillParams, PlaceholdersOf } from './i18n.ts';
 
 interface CatalogEntry {
   kind: 'business' | 'system' | 'critical';
@@ -12,7 +17,8 @@ interface CatalogEntry {
   hint: Bilingual;
 }
 
-function entries<T extends Record<string, CatalogEntry>>(catalog: T): T {
+// `const` keeps each text's literal type, from which the parameters are read.
+function entries<const T extends Record<string, CatalogEntry>>(catalog: T): T {
   return catalog;
 }
 
@@ -731,3 +737,11 @@ export const errorCatalog = entries({
 });
 
 export type ErrorCode = keyof typeof errorCatalog;
+
+type TextsOf<Code extends ErrorCode> = (typeof errorCatalog)[Code]['title' | 'message' | 'hint']['ja' | 'en'];
+
+/** The parameter names a code's texts use, in either language. */
+export type ErrorParamName<Code extends ErrorCode> = PlaceholdersOf<TextsOf<Code>>;
+
+/** The values a code's texts need: exactly one per placeholder name. */
+export type ErrorParamsOf<Code extends ErrorCode> = FillParams<TextsOf<Code>>;

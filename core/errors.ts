@@ -9,20 +9,29 @@
  * Every error carries a permanent code from the catalog, a message with the values
  * involved, and a hint telling the operator what to do (see core/error-catalog.ts).
  */
-import { errorCatalog, type ErrorCode } from './error-catalog.ts';
-import { t, fill, type Bilingual } from './i18n.ts';
+import { errorCatalog, type ErrorCode, type ErrorParamsOf } from './error-catalog.ts';
+import { fillAny, lang, type Bilingual, type FillValue } from './i18n.ts';
 
 export type ErrorKind = 'business' | 'system' | 'critical';
 
-export type ErrorParams = Record<string, string | number>;
+/** The values an error was raised with, as read back (reports, tests, the ledger). */
+export type ErrorParams = Readonly<Record<string, FillValue>>;
+
+/**
+ * A code with the values its texts need, as one tuple per code so that the pair is
+ * checked together: `new BusinessError('RunNotFound', { runId })`.
+ */
+export type ErrorArguments<Code extends ErrorCode = ErrorCode> = {
+  [C in Code]: [code: C, params: ErrorParamsOf<C>, options?: { cause?: unknown }];
+}[Code];
 
 export abstract class PmhBotError extends Error {
   abstract readonly kind: ErrorKind;
   readonly code: ErrorCode;
   readonly params: ErrorParams;
 
-  constructor(code: ErrorCode, params: ErrorParams = {}, options?: { cause?: unknown }) {
-    super(fill(errorCatalog[code].message.en, params), options);
+  constructor(...[code, params, options]: ErrorArguments) {
+    super(fillAny(errorCatalog[code].message.en, params), options);
     this.code = code;
     this.params = params;
     this.name = code;
@@ -30,21 +39,17 @@ export abstract class PmhBotError extends Error {
 
   /** Title, message and hint in the current language, for an operator. */
   describe(): { title: string; message: string; hint: string } {
-    const entry = errorCatalog[this.code];
-    return {
-      title: t(entry.title, this.params),
-      message: t(entry.message, this.params),
-      hint: t(entry.hint, this.params),
-    };
+    return this.describeIn(lang());
   }
 
   /** The same in a fixed language (the ledger stores Japanese, the operator's language). */
   describeIn(language: keyof Bilingual): { title: string; message: string; hint: string } {
+    // The params were checked against this code's texts when the error was made.
     const entry = errorCatalog[this.code];
     return {
-      title: fill(entry.title[language], this.params),
-      message: fill(entry.message[language], this.params),
-      hint: fill(entry.hint[language], this.params),
+      title: fillAny(entry.title[language], this.params),
+      message: fillAny(entry.message[language], this.params),
+      hint: fillAny(entry.hint[language], this.params),
     };
   }
 }
@@ -61,16 +66,23 @@ export class CriticalError extends PmhBotError {
   readonly kind = 'critical' as const;
 }
 
-/** Creates the error of the class the catalog assigns to the code. */
-export function pmhError(code: ErrorCode, params: ErrorParams = {}, cause?: unknown): PmhBotError {
+/**
+ * Creates the error of the class the catalog assigns to the code. `params` must hold
+ * exactly the `{name}` placeholders of the code's title, message and hint (in either
+ * language): a missing or misspelt one does not compile.
+ */
+export function pmhError<Code extends ErrorCode>(code: Code, params: NoInfer<ErrorParamsOf<Code>>, cause?: unknown): PmhBotError {
   const options = cause === undefined ? undefined : { cause };
+  // The pair was checked against Code in this signature; TypeScript cannot see that a
+  // generic pair is one member of the union, hence the assertion.
+  const args = [code, params, options] as ErrorArguments;
   switch (errorCatalog[code].kind) {
     case 'business':
-      return new BusinessError(code, params, options);
+      return new BusinessError(...args);
     case 'system':
-      return new SystemError(code, params, options);
+      return new SystemError(...args);
     case 'critical':
-      return new CriticalError(code, params, options);
+      return new CriticalError(...args);
   }
 }
 

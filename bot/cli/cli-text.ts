@@ -1,7 +1,8 @@
 /** What the CLI says to an operator, in Japanese and English. */
 import type { Bilingual } from '../../core/i18n.ts';
 
-function text<T extends Record<string, Bilingual>>(entries: T): T {
+// `const` keeps each text's literal type, so t() checks the values its placeholders need.
+function text<const T extends Record<string, Bilingual>>(entries: T): T {
   return entries;
 }
 

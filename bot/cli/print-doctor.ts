@@ -11,7 +11,7 @@ const doctorText = {
   allGood: { ja: '結果: 問題はありません', en: 'Result: no problem found' },
   warnings: { ja: '結果: 問題はありません（注意 {warn} 件）', en: 'Result: no problem found ({warn} warnings)' },
   failures: { ja: '結果: 問題 {fail} 件、注意 {warn} 件。「対処」に従って直してから、もう一度 pmh-bot doctor を実行してください', en: 'Result: {fail} failed, {warn} warnings. Fix what failed as described, then run pmh-bot doctor again' },
-} satisfies Record<string, Bilingual>;
+} as const satisfies Record<string, Bilingual>;
 
 /** The checklist for the terminal: one line per check, and for each failure its message and hint. */
 export function printDoctorReport(report: DoctorReport, out: (line: string) => void = console.log): void {

@@ -119,13 +119,13 @@ export function formatRun(ledger: Ledger, run: RunRow): string[] {
   return lines;
 }
 
-const ACTION_TEXT: Record<FileAction, Bilingual> = {
+const ACTION_TEXT = {
   answered: { ja: 'PMH が回答済み: 何もしません', en: 'PMH has answered: nothing to do' },
   'await-result': { ja: 'PMH が受付済み（{id}）: 再送せず結果だけを待ちます', en: 'acknowledged by PMH ({id}): only its result is awaited' },
   'look-up': { ja: '登録操作の途中で止まっています: PMH の履歴を確認し、なければ再送します（--confirm-resubmit）', en: 'stopped during submission: look it up in PMH\'s history; resend if absent (--confirm-resubmit)' },
   'look-up-or-stop': { ja: '登録操作の途中で止まっています: PMH の履歴を確認し、なければ止まって確認を求めます', en: 'stopped during submission: look it up in PMH\'s history; stop and ask if absent' },
   upload: { ja: '未送信: アップロードします', en: 'never sent: upload it' },
-};
+} as const satisfies Record<FileAction, Bilingual>;
 
 export function formatReplayPlan(plan: ReplayPlan): string[] {
   const lines = [t({ ja: '再実行の計画（--dry-run: 何も実行していません）', en: 'Replay plan (--dry-run: nothing was done)' })];

@@ -61,7 +61,7 @@ const text = {
     failed: { ja: '失敗', en: 'failed' },
     held: { ja: '承認待ち', en: 'held' },
   },
-} satisfies Record<string, Bilingual | Record<string, Bilingual>>;
+} as const satisfies Record<string, Bilingual | Record<string, Bilingual>>;
 
 function parse(cron: string, currentDate: Date): cronParser.CronExpression {
   return cronParser.parseExpression(cron, { tz: SCHEDULE_TZ, currentDate, iterator: false });

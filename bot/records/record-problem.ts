@@ -7,7 +7,7 @@
  * date of birth): reasons end up in logs, reports and e-mails. System keys (resident
  * number, program code) and limits may appear.
  */
-import { fill, type Bilingual } from '../../core/i18n.ts';
+import { fillAny, type Bilingual, type FillValue, type PlaceholdersOf } from '../../core/i18n.ts';
 
 export interface RecordProblem {
   /** PMH field path, e.g. 'myNumber', 'basicFiveInfo.nameKana'; 'person' when the whole person is missing. */
@@ -160,11 +160,22 @@ export const recordProblemCatalog = {
 
 export type RecordProblemCode = keyof typeof recordProblemCatalog;
 
+/** The placeholders a code's reason needs from its caller: all but {label}, filled here. */
+export type RecordProblemParamName<Code extends RecordProblemCode> = Exclude<
+  PlaceholdersOf<(typeof recordProblemCatalog)[Code]['ja' | 'en']>,
+  'label'
+>;
+
+/** The params argument: exactly the code's names, and optional when it has none. */
+type RecordProblemArgs<Code extends RecordProblemCode> = [RecordProblemParamName<Code>] extends [never]
+  ? [params?: Record<string, never>]
+  : [params: { [Name in RecordProblemParamName<Code>]: FillValue }];
+
 /** The problem `code` on `field`, its reason filled with `params` (system values only). */
-export function recordProblem(
-  code: RecordProblemCode,
+export function recordProblem<Code extends RecordProblemCode>(
+  code: Code,
   field: string,
-  params: Record<string, string | number> = {},
+  ...[params]: RecordProblemArgs<Code>
 ): RecordProblem {
   const template: Bilingual = recordProblemCatalog[code];
   const label = labelOf(field);
@@ -172,8 +183,8 @@ export function recordProblem(
     field,
     code,
     reason: {
-      ja: fill(template.ja, { ...params, label: label.ja }),
-      en: fill(template.en, { ...params, label: label.en }),
+      ja: fillAny(template.ja, { ...params, label: label.ja }),
+      en: fillAny(template.en, { ...params, label: label.en }),
     },
   };
 }

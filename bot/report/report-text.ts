@@ -3,11 +3,12 @@
  * notifications so both say the same thing the same way.
  */
 import { errorCatalog } from '../../core/error-catalog.ts';
-import { fill, type Bilingual, type Lang } from '../../core/i18n.ts';
+import { fillAny, type Bilingual, type FillArgs, type Lang } from '../../core/i18n.ts';
 import type { RunCounts, RunStatus } from '../state/ledger.ts';
 
-export function say(text: Bilingual, lang: Lang, params: Record<string, string | number> = {}): string {
-  return fill(text[lang], params);
+/** Like t(), in a given language: a text written in place must be given its placeholders' values. */
+export function say<const T extends Bilingual>(text: T, lang: Lang, ...[params]: FillArgs<T['ja'] | T['en']>): string {
+  return fillAny(text[lang], params ?? {});
 }
 
 export const RUN_STATUS_TEXT: Record<RunStatus, Bilingual> = {

@@ -106,7 +106,6 @@ export function runLockedError(held: Held): PmhBotError {
     pid: info.pid,
     host: info.host,
     startedAt,
-    runId: info.runId ?? '-',
     file: held.file,
   });
 }

@@ -239,6 +239,18 @@ describe('pmh-bot doctor', () => {
     assert.equal(doctorExitCode(report), 3);
   });
 
+  it('reports a drop folder it cannot write to as DropFolderUnavailable, its hint naming what to replay rather than a bare {runId}', SLOW, async () => {
+    const folder = join(env.dir, 'no-such-drop-folder');
+    const path = variant((c) => ({ ...c, pmh: { ...c.pmh, transport: 'folder', folder: { path: folder, marker: true, wait_for_pickup_seconds: 0 } } }));
+    const report = await runDoctor(path);
+    const pmh = check(report, 'pmh');
+    assert.equal(pmh.error?.code, 'DropFolderUnavailable');
+    const { message, hint } = pmh.error!.describeIn('ja');
+    assert.match(message, /no-such-drop-folder/);
+    assert.match(hint, /pmh-bot replay </);
+    assert.doesNotMatch(`${message}\n${hint}`, /\{\w+\}/);
+  });
+
   it('logs in to the notification mail server without sending a mail, and reports a wrong password or a stopped server', SLOW, async () => {
     const smtp = await startSmtp();
     const passwordEnv = 'PMH_BOT_DOCTOR_SMTP_PASSWORD';

@@ -103,7 +103,14 @@ async function checkDropFolder(path: string): Promise<CheckOutcome> {
     await writeFile(probe, '');
     await rm(probe, { force: true });
   } catch (error) {
-    throw pmhError('DropFolderUnavailable', { folder: path, fileName: '(doctor)', detail: (error as NodeJS.ErrnoException).code ?? String(error) });
+    throw pmhError('DropFolderUnavailable', {
+      folder: path,
+      fileName: '(doctor)',
+      detail: (error as NodeJS.ErrnoException).code ?? String(error),
+      // The hint's `pmh-bot replay {runId}`: doctor runs outside any run, so it names the
+      // run to replay (the one that failed on this folder) instead of an ID.
+      runId: t({ ja: '<失敗した実行の ID>', en: '<ID of the failed run>' }),
+    });
   }
   return { status: 'ok', detail: path };
 }
