@@ -11,6 +11,7 @@
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { checkServerIdentity, rootCertificates, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { pmhError } from '../core/errors.ts';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
@@ -58,4 +59,56 @@ export function readCaBundle(file: string, keyPath = 'browser.ca_bundle'): Trust
 /** The Chromium flag that accepts the bundle's certificates. */
 export function spkiListFlag(certificates: TrustedCertificate[]): string {
   return `--ignore-certificate-errors-spki-list=${certificates.map((c) => c.spkiSha256).join(',')}`;
+}
+
+/** What the bot's own HTTP trusts: Node's CAs and the bundle's, the bundle's public keys, or anything. */
+export interface ServerTrust {
+  ca: string[] | null;
+  pins: Set<string>;
+  insecure: boolean;
+}
+
+/**
+ * `browser.ca_bundle` and `browser.ignore_https_errors` for Node.js, which reads its own list
+ * of CAs, never the Windows certificate store: the bundle is added to that list as roots.
+ */
+export function serverTrust(caBundle: string | undefined, ignoreErrors: boolean): ServerTrust {
+  if (!caBundle) return { ca: null, pins: new Set(), insecure: ignoreErrors };
+  const bundle = readCaBundle(caBundle);
+  return {
+    ca: [...rootCertificates, ...bundle.map((certificate) => certificate.pem)],
+    pins: new Set(bundle.map((certificate) => certificate.spkiSha256)),
+    insecure: ignoreErrors,
+  };
+}
+
+/** Every certificate the server's chain holds, leaf first. */
+function chainOf(socket: TLSSocket): PeerCertificate[] {
+  const chain: PeerCertificate[] = [];
+  const seen = new Set<string>();
+  let certificate: PeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (certificate?.raw && !seen.has(certificate.fingerprint256)) {
+    seen.add(certificate.fingerprint256);
+    chain.push(certificate);
+    certificate = (certificate as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate;
+  }
+  return chain;
+}
+
+/**
+ * Why the server at the other end of `socket` is not trusted for `host`, or null when it is:
+ * its chain verifies against `trust.ca`, or (as Chromium's SPKI list works) a certificate it
+ * sends has a public key the bundle holds and names `host`.
+ */
+export function distrust(socket: TLSSocket, host: string, trust: ServerTrust): { code: string; message: string } | null {
+  if (trust.insecure || socket.authorized) return null;
+  const reason = String(socket.authorizationError ?? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+  const chain = chainOf(socket);
+  const pinned = trust.pins.size > 0 && chain.some((certificate) => trust.pins.has(spkiFingerprint(new X509Certificate(certificate.raw))));
+  if (!pinned || !chain[0]) return { code: reason, message: reason };
+  const identity = checkServerIdentity(host, chain[0]);
+  if (!identity) return null;
+  // A certificate the bundle pins, for another host: the name is what is wrong.
+  const code = String((identity as NodeJS.ErrnoException).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID');
+  return { code, message: `${code}: ${identity.message}` };
 }

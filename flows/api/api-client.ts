@@ -1,9 +1,8 @@
 /**
  * One POST to the registration API, and nothing more: the answer as PMH gave it, or a
  * RouteFailure that says whether the request can have reached PMH. It goes along the
- * browser's network settings (proxy, CA bundle: flows/pmh-http.ts), on node:http rather
- * than fetch because that distinction needs to know when the whole body was handed to the
- * network: a failure before that cannot have registered anything.
+ * browser's network settings (proxy, CA bundle: flows/pmh-http.ts), which tells a failure
+ * before the connection to PMH opened (it cannot have registered anything) from one after.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { sendOnce, type HttpAnswer, type PmhRoute } from '../pmh-http.ts';
