@@ -157,8 +157,16 @@ function now(): string {
   return new Date().toISOString();
 }
 
+const QUARANTINE_ROWS = `SELECT program_code AS programCode, resident_no AS residentNo, certificate_id AS certificateId, field, code,
+  reason_ja AS reasonJa, reason_en AS reasonEn FROM quarantine WHERE run_id = ? ORDER BY rowid LIMIT ?`;
+
+const REJECTED_ROWS = `SELECT pmh_upload_id AS pmhUploadId, line, resident_no AS residentNo, certificate_id AS certificateId,
+  history_key AS historyKey, column_name AS "column", message FROM rejected_rows WHERE run_id = ? ORDER BY rowid LIMIT ?`;
+
 export class Ledger {
   private readonly db: Database.Database;
+  /** Each statement by its SQL, prepared on first use: preparing costs more than most queries it serves. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -179,6 +187,23 @@ export class Ledger {
     }
   }
 
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * A statement of its own for a stream: a statement stays busy until its iterator ends,
+   * and two streams, or a stream and a plain read of the same rows, may be open together.
+   */
+  private streamed(sql: string): Database.Statement {
+    return this.db.prepare(sql);
+  }
+
   startRun(
     id: string,
     trigger: string,
@@ -186,8 +211,7 @@ export class Ledger {
     baseDate: string | null,
     lineage: { parentRunId?: string | null; scheduledAt?: string | null } = {},
   ): void {
-    this.db
-      .prepare(`INSERT INTO runs (id, trigger, status, base_date, started_at, run_dir, pid, host, parent_run_id, scheduled_at)
+    this.statement(`INSERT INTO runs (id, trigger, status, base_date, started_at, run_dir, pid, host, parent_run_id, scheduled_at)
                 VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`)
       .run(id, trigger, baseDate, now(), runDir, process.pid, hostname(), lineage.parentRunId ?? null, lineage.scheduledAt ?? null);
   }
@@ -195,18 +219,17 @@ export class Ledger {
   updateCounts(id: string, counts: Partial<RunCounts>): void {
     for (const [key, value] of Object.entries(counts)) {
       if (!['extracted', 'quarantined', 'uploaded', 'deleted', 'accepted', 'rejected'].includes(key)) continue;
-      this.db.prepare(`UPDATE runs SET ${key} = ? WHERE id = ?`).run(value, id);
+      this.statement(`UPDATE runs SET ${key} = ? WHERE id = ?`).run(value, id);
     }
   }
 
   setDifferential(id: string, mode: 'full' | 'diff', snapshotGeneration: number): void {
-    this.db.prepare('UPDATE runs SET mode = ?, snapshot_generation = ? WHERE id = ?').run(mode, snapshotGeneration, id);
+    this.statement('UPDATE runs SET mode = ?, snapshot_generation = ? WHERE id = ?').run(mode, snapshotGeneration, id);
   }
 
   /** An approved held run goes on: running again, its error cleared. */
   resumeRun(id: string): void {
-    this.db
-      .prepare(`UPDATE runs SET status = 'running', ended_at = NULL, error_code = NULL, error_kind = NULL,
+    this.statement(`UPDATE runs SET status = 'running', ended_at = NULL, error_code = NULL, error_kind = NULL,
                 error_message = NULL, error_hint = NULL WHERE id = ?`)
       .run(id);
   }
@@ -216,16 +239,14 @@ export class Ledger {
     status: Exclude<RunStatus, 'running'>,
     error?: { code: string; kind: string; message: string; hint: string },
   ): void {
-    this.db
-      .prepare(`UPDATE runs SET status = ?, ended_at = ?, error_code = ?, error_kind = ?, error_message = ?, error_hint = ?
+    this.statement(`UPDATE runs SET status = ?, ended_at = ?, error_code = ?, error_kind = ?, error_message = ?, error_hint = ?
                 WHERE id = ?`)
       .run(status, now(), error?.code ?? null, error?.kind ?? null, error?.message ?? null, error?.hint ?? null, id);
   }
 
   startStep(runId: string, name: string): number {
-    const row = this.db.prepare('SELECT coalesce(max(seq), 0) + 1 AS seq FROM steps WHERE run_id = ?').get(runId) as { seq: number };
-    this.db
-      .prepare(`INSERT INTO steps (run_id, seq, name, status, started_at) VALUES (?, ?, ?, 'running', ?)`)
+    const row = this.statement('SELECT coalesce(max(seq), 0) + 1 AS seq FROM steps WHERE run_id = ?').get(runId) as { seq: number };
+    this.statement(`INSERT INTO steps (run_id, seq, name, status, started_at) VALUES (?, ?, ?, 'running', ?)`)
       .run(runId, row.seq, name, now());
     return row.seq;
   }
@@ -237,8 +258,7 @@ export class Ledger {
     status: Exclude<StepStatus, 'running'>,
     extra: { detail?: Record<string, unknown>; errorCode?: string; errorMessage?: string } = {},
   ): void {
-    this.db
-      .prepare(`UPDATE steps SET status = ?, ended_at = ?, detail = ?, error_code = ?, error_message = ?
+    this.statement(`UPDATE steps SET status = ?, ended_at = ?, detail = ?, error_code = ?, error_message = ?
                 WHERE run_id = ? AND seq = (SELECT max(seq) FROM steps WHERE run_id = ? AND name = ? AND status = 'running')`)
       .run(
         status,
@@ -253,13 +273,12 @@ export class Ledger {
   }
 
   addArtifact(runId: string, step: string, kind: string, path: string, bytes: number | null = null, sha256: string | null = null): void {
-    this.db
-      .prepare('INSERT INTO artifacts (run_id, step, kind, path, bytes, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.statement('INSERT INTO artifacts (run_id, step, kind, path, bytes, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(runId, step, kind, path, bytes, sha256, now());
   }
 
   addQuarantine(runId: string, entries: QuarantineEntry[]): void {
-    const insert = this.db.prepare(`INSERT INTO quarantine (run_id, program_code, resident_no, certificate_id, field, code, reason_ja, reason_en)
+    const insert = this.statement(`INSERT INTO quarantine (run_id, program_code, resident_no, certificate_id, field, code, reason_ja, reason_en)
                                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.db.transaction(() => {
       for (const e of entries) insert.run(runId, e.programCode, e.residentNo, e.certificateId, e.field, e.code, e.reasonJa, e.reasonEn);
@@ -267,8 +286,7 @@ export class Ledger {
   }
 
   recordUpload(runId: string, upload: UploadEntry): void {
-    this.db
-      .prepare(`INSERT INTO uploads (run_id, certificate_type_id, file_name, sha256, rows, pmh_upload_id, status, accepted, rejected,
+    this.statement(`INSERT INTO uploads (run_id, certificate_type_id, file_name, sha256, rows, pmh_upload_id, status, accepted, rejected,
                   updated_at, path, keys_path)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, file_name) DO UPDATE SET pmh_upload_id = excluded.pmh_upload_id, status = excluded.status,
@@ -279,7 +297,7 @@ export class Ledger {
   }
 
   addRejected(runId: string, entries: RejectedEntry[]): void {
-    const insert = this.db.prepare(`INSERT INTO rejected_rows (run_id, pmh_upload_id, line, resident_no, certificate_id, history_key, column_name, message)
+    const insert = this.statement(`INSERT INTO rejected_rows (run_id, pmh_upload_id, line, resident_no, certificate_id, history_key, column_name, message)
                                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.db.transaction(() => {
       for (const e of entries) insert.run(runId, e.pmhUploadId, e.line, e.residentNo, e.certificateId, e.historyKey, e.column, e.message);
@@ -287,24 +305,23 @@ export class Ledger {
   }
 
   run(id: string): RunRow | undefined {
-    return this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    return this.statement('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
   }
 
   recentRuns(limit = 20): RunRow[] {
-    return this.db.prepare('SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT ?').all(limit) as RunRow[];
+    return this.statement('SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT ?').all(limit) as RunRow[];
   }
 
   steps(runId: string): StepRow[] {
-    return this.db.prepare('SELECT * FROM steps WHERE run_id = ? ORDER BY seq').all(runId) as StepRow[];
+    return this.statement('SELECT * FROM steps WHERE run_id = ? ORDER BY seq').all(runId) as StepRow[];
   }
 
   artifacts(runId: string): ArtifactRow[] {
-    return this.db.prepare('SELECT * FROM artifacts WHERE run_id = ? ORDER BY rowid').all(runId) as ArtifactRow[];
+    return this.statement('SELECT * FROM artifacts WHERE run_id = ? ORDER BY rowid').all(runId) as ArtifactRow[];
   }
 
   uploads(runId: string): (UploadEntry & { updated_at: string })[] {
-    return this.db
-      .prepare(`SELECT certificate_type_id AS certificateTypeId, file_name AS fileName, sha256, rows, pmh_upload_id AS pmhUploadId,
+    return this.statement(`SELECT certificate_type_id AS certificateTypeId, file_name AS fileName, sha256, rows, pmh_upload_id AS pmhUploadId,
                        status, accepted, rejected, updated_at, path, keys_path AS keysPath FROM uploads WHERE run_id = ? ORDER BY rowid`)
       .all(runId) as (UploadEntry & { updated_at: string })[];
   }
@@ -315,92 +332,77 @@ export class Ledger {
    * A run can hold back every record of a million: `eachQuarantine` streams them.
    */
   quarantine(runId: string, limit = -1): QuarantineEntry[] {
-    return this.quarantineRows.all(runId, limit) as QuarantineEntry[];
+    return this.statement(QUARANTINE_ROWS).all(runId, limit) as QuarantineEntry[];
   }
 
   eachQuarantine(runId: string): IterableIterator<QuarantineEntry> {
-    return this.quarantineRows.iterate(runId, -1) as IterableIterator<QuarantineEntry>;
+    return this.streamed(QUARANTINE_ROWS).iterate(runId, -1) as IterableIterator<QuarantineEntry>;
   }
 
   quarantineCount(runId: string): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM quarantine WHERE run_id = ?').get(runId) as { n: number }).n;
-  }
-
-  private get quarantineRows(): Database.Statement {
-    return this.db.prepare(`SELECT program_code AS programCode, resident_no AS residentNo, certificate_id AS certificateId, field, code,
-                                   reason_ja AS reasonJa, reason_en AS reasonEn FROM quarantine WHERE run_id = ? ORDER BY rowid LIMIT ?`);
+    return (this.statement('SELECT count(*) AS n FROM quarantine WHERE run_id = ?').get(runId) as { n: number }).n;
   }
 
   /** The rows PMH rejected in a run, as `quarantine` gives its held-back records. */
   rejected(runId: string, limit = -1): RejectedEntry[] {
-    return this.rejectedRows.all(runId, limit) as RejectedEntry[];
+    return this.statement(REJECTED_ROWS).all(runId, limit) as RejectedEntry[];
   }
 
   eachRejected(runId: string): IterableIterator<RejectedEntry> {
-    return this.rejectedRows.iterate(runId, -1) as IterableIterator<RejectedEntry>;
+    return this.streamed(REJECTED_ROWS).iterate(runId, -1) as IterableIterator<RejectedEntry>;
   }
 
   rejectedCount(runId: string): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM rejected_rows WHERE run_id = ?').get(runId) as { n: number }).n;
-  }
-
-  private get rejectedRows(): Database.Statement {
-    return this.db.prepare(`SELECT pmh_upload_id AS pmhUploadId, line, resident_no AS residentNo, certificate_id AS certificateId,
-                                   history_key AS historyKey, column_name AS "column", message FROM rejected_rows WHERE run_id = ? ORDER BY rowid LIMIT ?`);
+    return (this.statement('SELECT count(*) AS n FROM rejected_rows WHERE run_id = ?').get(runId) as { n: number }).n;
   }
 
   /** Runs that replay `runId`, oldest first. */
   replaysOf(runId: string): RunRow[] {
-    return this.db.prepare('SELECT * FROM runs WHERE parent_run_id = ? ORDER BY started_at, id').all(runId) as RunRow[];
+    return this.statement('SELECT * FROM runs WHERE parent_run_id = ? ORDER BY started_at, id').all(runId) as RunRow[];
   }
 
   /** Every upload the ledger knows of a file with this content, in any run (newest first). */
   uploadsByHash(sha256: string): (UploadEntry & { runId: string; updated_at: string })[] {
-    return this.db
-      .prepare(`SELECT run_id AS runId, certificate_type_id AS certificateTypeId, file_name AS fileName, sha256, rows,
+    return this.statement(`SELECT run_id AS runId, certificate_type_id AS certificateTypeId, file_name AS fileName, sha256, rows,
                        pmh_upload_id AS pmhUploadId, status, accepted, rejected, updated_at, path, keys_path AS keysPath
                   FROM uploads WHERE sha256 = ? ORDER BY updated_at DESC`)
       .all(sha256) as (UploadEntry & { runId: string; updated_at: string })[];
   }
 
   recordTrigger(entry: { scheduledAt: string | null; outcome: TriggerOutcome; reason?: string | null; runId?: string | null }): number {
-    const result = this.db
-      .prepare('INSERT INTO triggers (scheduled_at, fired_at, outcome, reason, run_id) VALUES (?, ?, ?, ?, ?)')
+    const result = this.statement('INSERT INTO triggers (scheduled_at, fired_at, outcome, reason, run_id) VALUES (?, ?, ?, ?, ?)')
       .run(entry.scheduledAt, now(), entry.outcome, entry.reason ?? null, entry.runId ?? null);
     return Number(result.lastInsertRowid);
   }
 
   triggers(limit = 50): TriggerRow[] {
-    return this.db.prepare('SELECT * FROM triggers ORDER BY id DESC LIMIT ?').all(limit) as TriggerRow[];
+    return this.statement('SELECT * FROM triggers ORDER BY id DESC LIMIT ?').all(limit) as TriggerRow[];
   }
 
   /** Artifacts of finished runs that started before `before` and are still on disk (a held run waits for approval: kept). */
   expiredArtifacts(before: string): ArtifactRow[] {
-    return this.db
-      .prepare(`SELECT a.rowid AS rowid, a.* FROM artifacts a JOIN runs r ON r.id = a.run_id
+    return this.statement(`SELECT a.rowid AS rowid, a.* FROM artifacts a JOIN runs r ON r.id = a.run_id
                  WHERE r.started_at < ? AND r.status NOT IN ('running', 'held') AND a.purged_at IS NULL ORDER BY a.rowid`)
       .all(before) as ArtifactRow[];
   }
 
   markPurged(runId: string, path: string): void {
-    this.db.prepare('UPDATE artifacts SET purged_at = ? WHERE run_id = ? AND path = ? AND purged_at IS NULL').run(now(), runId, path);
+    this.statement('UPDATE artifacts SET purged_at = ? WHERE run_id = ? AND path = ? AND purged_at IS NULL').run(now(), runId, path);
   }
 
   getState(key: string): string | null {
-    const row = this.db.prepare('SELECT value FROM state WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.statement('SELECT value FROM state WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value ?? null;
   }
 
   setState(key: string, value: string): void {
-    this.db
-      .prepare('INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+    this.statement('INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
       .run(key, value, now());
   }
 
   /** Records what is known of one API chunk (records first_index .. first_index + records - 1 of a file). */
   recordApiChunk(runId: string, chunk: ApiChunkEntry): void {
-    this.db
-      .prepare(`INSERT INTO api_chunks (run_id, file_name, file_sha256, first_index, records, status, http_status, accepted, rejected,
+    this.statement(`INSERT INTO api_chunks (run_id, file_name, file_sha256, first_index, records, status, http_status, accepted, rejected,
                   rejected_keys, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, file_name, first_index) DO UPDATE SET records = excluded.records, status = excluded.status,
@@ -421,8 +423,7 @@ export class Ledger {
   }
 
   private apiChunkRows(where: string, ...params: string[]): (ApiChunkEntry & { runId: string; updated_at: string })[] {
-    const rows = this.db
-      .prepare(`SELECT run_id AS runId, file_name AS fileName, file_sha256 AS fileSha256, first_index AS firstIndex, records, status,
+    const rows = this.statement(`SELECT run_id AS runId, file_name AS fileName, file_sha256 AS fileSha256, first_index AS firstIndex, records, status,
                        http_status AS httpStatus, accepted, rejected, rejected_keys AS rejectedKeys, updated_at FROM api_chunks ${where}`)
       .all(...params) as (Omit<ApiChunkEntry, 'rejectedKeys'> & { runId: string; updated_at: string; rejectedKeys: string | null })[];
     return rows.map((row) => ({ ...row, rejectedKeys: row.rejectedKeys ? (JSON.parse(row.rejectedKeys) as string[]) : [] }));
