@@ -28,6 +28,7 @@ import { deliverStep } from './deliver.ts';
 import { layoutOf, runLogger, screenProfileOf } from './settings.ts';
 import { RunContext, type RunSummary } from './context.ts';
 import { ledgerPath, makeRunDir, newRunId, snapshotPath } from '../state/paths.ts';
+import { processAlive } from '../state/process-alive.ts';
 import { Snapshot } from '../state/snapshot.ts';
 
 export interface ReplayOptions {
@@ -55,15 +56,6 @@ export interface ReplayPlan {
 
 /** delivered / picked_up: a drop folder's file placed / taken by the batch tool (transport: folder). */
 const PROGRESS: Record<string, number> = { pending: 0, submitting: 1, registered: 2, delivered: 2, done: 3, refused: 3, picked_up: 3 };
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A run still marked running whose process is gone stopped without finishing. */
 export function isCrashed(run: RunRow): boolean {

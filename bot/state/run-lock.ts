@@ -19,6 +19,7 @@ import { pmhError, type PmhBotError } from '../../core/errors.ts';
 import { t } from '../../core/i18n.ts';
 import { createRunLogger, dailyLogDir, type Logger } from '../../core/log.ts';
 import { tokyoDateTime } from '../../core/clock.ts';
+import { processAlive } from './process-alive.ts';
 
 export const LOCK_FILE_NAME = 'run.lock';
 export const DEFAULT_LOCK_STALE_HOURS = 12;
@@ -144,16 +145,6 @@ function unlinkQuietly(file: string): void {
     unlinkSync(file);
   } catch {
     // Already gone: nothing to remove.
-  }
-}
-
-/** Whether a process of this machine still exists. EPERM: it exists under another account. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errno(error) === 'EPERM';
   }
 }
 
