@@ -524,7 +524,7 @@ export async function openOutput(layout: Layout, dir: string, names: OutputNames
   };
 }
 
-/** One file of a layout at `path`, never split: what csv-writer.ts's single-file API needs. */
+/** One file of a layout at `path`, never split, whatever the layout's limits. */
 export interface OutputFileWriter {
   write(record: PmhRecord, source: SourceKey): Promise<void>;
   /** Finishes and renames the file into place; a layout with a header gives a header-only file for no record. */

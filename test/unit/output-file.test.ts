@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { PmhRecord, SourceKey } from '../../bot/records/pmh-record.ts';
-import { openPmhCsvFile, type CsvWriteOptions, type WrittenFile } from '../../bot/output/csv-writer.ts';
+import { DEFAULT_LAYOUT_PATH, loadLayout, type CsvSettings, type Layout } from '../../bot/output/layout-file.ts';
 import { pmhCsvColumns } from '../../bot/output/layout.ts';
+import { openOutputFile, type OutputPart } from '../../bot/output/output-writer.ts';
 import { assertPublishedCheckDigits, myNumberOf, testRecord } from '../helpers/records.ts';
 
 const expectedHeader =
@@ -17,11 +18,22 @@ const expectedHeader =
   'designatedMedicalInstitutions,isAlwaysReimbursement,maxCopaymentAmount,validFrom,validTo,historyKey,' +
   'isDeleted,certificationDetail';
 
+const defaultLayout = loadLayout(DEFAULT_LAYOUT_PATH);
+
+/**
+ * The default layout's columns in plain UTF-8, quoted as needed, booleans as true/false,
+ * with the line ending and header row given: what these cases hold the writer to,
+ * whatever the layout file says about encoding, quoting and booleans.
+ */
+function csvLayout(options: Pick<CsvSettings, 'line_ending' | 'header'> = { line_ending: 'crlf', header: true }): Layout {
+  return { ...defaultLayout, format: 'csv', csv: { encoding: 'utf-8', quoting: 'as_needed', booleans: 'true_false', ...options } };
+}
+
 let dir: string;
 before(async () => {
   // Test people get check digits from the module under test: make sure it agrees first.
   assertPublishedCheckDigits();
-  dir = await mkdtemp(join(tmpdir(), 'pmh-csv-writer-'));
+  dir = await mkdtemp(join(tmpdir(), 'pmh-output-file-'));
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -51,9 +63,9 @@ function recordOf(n: number, overrides: Partial<PmhRecord> = {}): PmhRecord {
 const sourceOf = (n: number): SourceKey => ({ residentNo: `R${n}`, certificateId: `C${n}`, programCode: 'KODOMO' });
 
 let fileCounter = 0;
-async function writeFile(records: PmhRecord[], options: CsvWriteOptions = { lineEnding: 'crlf', header: true }): Promise<WrittenFile> {
+async function writeFile(records: PmhRecord[], options?: Pick<CsvSettings, 'line_ending' | 'header'>): Promise<OutputPart> {
   fileCounter += 1;
-  const writer = await openPmhCsvFile(join(dir, `out-${fileCounter}.csv`), options);
+  const writer = await openOutputFile(csvLayout(options), join(dir, `out-${fileCounter}.csv`));
   for (const [index, record] of records.entries()) await writer.write(record, sourceOf(index + 1));
   return writer.close();
 }
@@ -65,7 +77,7 @@ describe('PMH CSV layout', () => {
   });
 });
 
-describe('openPmhCsvFile', () => {
+describe('openOutputFile, one CSV file in the default layout', () => {
   it('writes the exact header row and records that csv-parse reads back field for field', async () => {
     const record = recordOf(1, { medicalSubsidyRecipientNumber: '1234566' });
     const written = await writeFile([record, recordOf(3)]);
@@ -85,7 +97,7 @@ describe('openPmhCsvFile', () => {
   });
 
   it('ends every line with CRLF when asked, the last one included', async () => {
-    const written = await writeFile([recordOf(1), recordOf(2)], { lineEnding: 'crlf', header: true });
+    const written = await writeFile([recordOf(1), recordOf(2)], { line_ending: 'crlf', header: true });
     const text = await readFile(written.path, 'utf8');
     assert.ok(text.endsWith('\r\n'));
     assert.equal(text.match(/\r\n/g)?.length, 3);
@@ -93,14 +105,14 @@ describe('openPmhCsvFile', () => {
   });
 
   it('ends every line with LF when asked', async () => {
-    const written = await writeFile([recordOf(1), recordOf(2)], { lineEnding: 'lf', header: true });
+    const written = await writeFile([recordOf(1), recordOf(2)], { line_ending: 'lf', header: true });
     const text = await readFile(written.path, 'utf8');
     assert.ok(!text.includes('\r'));
     assert.equal(text.match(/\n/g)?.length, 3);
   });
 
   it('leaves the header out when asked', async () => {
-    const written = await writeFile([recordOf(1)], { lineEnding: 'lf', header: false });
+    const written = await writeFile([recordOf(1)], { line_ending: 'lf', header: false });
     const rows: string[][] = parse(await readFile(written.path, 'utf8'));
     assert.equal(rows.length, 1);
     assert.equal(rows[0]?.[0], 'KODOMO01');
@@ -142,7 +154,7 @@ describe('openPmhCsvFile', () => {
 
   it('writes a key map whose line numbers point at each record in the CSV, with a header', async () => {
     const multiLine = recordOf(2, { basicFiveInfo: { ...recordOf(2).basicFiveInfo, address: 'a\nb\r\nc' } });
-    const written = await writeFile([recordOf(1), multiLine, recordOf(3)], { lineEnding: 'crlf', header: true });
+    const written = await writeFile([recordOf(1), multiLine, recordOf(3)], { line_ending: 'crlf', header: true });
     assert.equal(written.keysPath, `${written.path}.keys.csv`);
     const keysText = await readFile(written.keysPath, 'utf8');
     assert.ok(!keysText.includes('\r'), 'the key map uses LF');
@@ -162,7 +174,7 @@ describe('openPmhCsvFile', () => {
   });
 
   it('numbers the first data row 1 when there is no header', async () => {
-    const written = await writeFile([recordOf(1), recordOf(2)], { lineEnding: 'lf', header: false });
+    const written = await writeFile([recordOf(1), recordOf(2)], { line_ending: 'lf', header: false });
     const keys: Array<Record<string, string>> = parse(await readFile(written.keysPath, 'utf8'), { columns: true });
     assert.deepEqual(keys.map((key) => key.line), ['1', '2']);
   });
@@ -177,7 +189,7 @@ describe('openPmhCsvFile', () => {
 
   it('shows nothing under the final names before close', async () => {
     const path = join(dir, 'in-progress.csv');
-    const writer = await openPmhCsvFile(path, { lineEnding: 'crlf', header: true });
+    const writer = await openOutputFile(csvLayout(), path);
     await writer.write(recordOf(1), sourceOf(1));
     const names = await readdir(dir);
     assert.ok(!names.includes('in-progress.csv') && !names.includes('in-progress.csv.keys.csv'));
@@ -186,14 +198,14 @@ describe('openPmhCsvFile', () => {
 
   it('removes both files on abort, before and after close', async () => {
     const path = join(dir, 'aborted.csv');
-    const writer = await openPmhCsvFile(path, { lineEnding: 'crlf', header: true });
+    const writer = await openOutputFile(csvLayout(), path);
     for (let n = 1; n <= 1000; n++) await writer.write(recordOf(n), sourceOf(n));
     await writer.abort();
     assert.deepEqual((await readdir(dir)).filter((name) => name.startsWith('aborted.csv')), []);
     await assert.rejects(writer.write(recordOf(1), sourceOf(1)));
 
     const closedPath = join(dir, 'aborted-after-close.csv');
-    const closed = await openPmhCsvFile(closedPath, { lineEnding: 'crlf', header: true });
+    const closed = await openOutputFile(csvLayout(), closedPath);
     await closed.write(recordOf(1), sourceOf(1));
     await closed.close();
     await closed.abort();
@@ -201,7 +213,7 @@ describe('openPmhCsvFile', () => {
   });
 
   it('refuses writes after close', async () => {
-    const writer = await openPmhCsvFile(join(dir, 'closed.csv'), { lineEnding: 'crlf', header: true });
+    const writer = await openOutputFile(csvLayout(), join(dir, 'closed.csv'));
     await writer.close();
     await assert.rejects(writer.write(recordOf(1), sourceOf(1)));
     await assert.rejects(writer.close());
@@ -209,7 +221,7 @@ describe('openPmhCsvFile', () => {
 
   it('keeps rows and key lines in call order when writes overlap', async () => {
     const path = join(dir, 'overlapping.csv');
-    const writer = await openPmhCsvFile(path, { lineEnding: 'lf', header: true });
+    const writer = await openOutputFile(csvLayout({ line_ending: 'lf', header: true }), path);
     await Promise.all(Array.from({ length: 500 }, (_, index) => writer.write(recordOf(index + 1), sourceOf(index + 1))));
     const written = await writer.close();
     const rows: string[][] = parse(await readFile(written.path, 'utf8'), { from_line: 2 });
@@ -219,7 +231,7 @@ describe('openPmhCsvFile', () => {
   });
 
   it('fails to open in a folder that does not exist, leaving nothing behind', async () => {
-    await assert.rejects(openPmhCsvFile(join(dir, 'missing', 'x.csv'), { lineEnding: 'crlf', header: true }), { code: 'ENOENT' });
+    await assert.rejects(openOutputFile(csvLayout(), join(dir, 'missing', 'x.csv')), { code: 'ENOENT' });
   });
 
   it('keeps memory flat: 200,000 rows grow the RSS by less than 100 MB', async (t) => {
@@ -228,7 +240,7 @@ describe('openPmhCsvFile', () => {
     // memory could not pass.
     const address = `架空県みなと市中央${'一丁目'.repeat(60)}`;
     const rssBefore = process.memoryUsage().rss;
-    const writer = await openPmhCsvFile(join(dir, 'large.csv'), { lineEnding: 'crlf', header: true });
+    const writer = await openOutputFile(csvLayout(), join(dir, 'large.csv'));
     let peak = rssBefore;
     for (let n = 1; n <= rows; n++) {
       const record = recordOf(n);
