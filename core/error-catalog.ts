@@ -353,6 +353,18 @@ export const errorCatalog = entries({
       en: 'Resume it with `pmh-bot replay {runId}`. Whatever reached PMH is not sent again.',
     },
   },
+  EarlierRunUnsettled: {
+    kind: 'business',
+    title: { ja: '前回までの実行の送信結果が確定していません', en: 'An earlier run\'s delivery is not settled' },
+    message: {
+      ja: '実行 {runId} が PMH に送った（または送った可能性のある）ファイルの結果を確定できないため、この実行は抽出を始めずに止まりました。{detail}',
+      en: 'The outcome of what run {runId} sent (or may have sent) to PMH cannot be settled, so this run stopped before extracting anything. {detail}',
+    },
+    hint: {
+      ja: '`{command}` を実行して前回の実行を終わらせてください。そのあとは通常どおり実行できます（二重送信はしません）。',
+      en: 'Run `{command}` to finish the earlier run. Runs then go on as usual (nothing is sent twice).',
+    },
+  },
   RunNotReplayable: {
     kind: 'critical',
     title: { ja: 'この実行は再実行できません', en: 'This run cannot be replayed' },

@@ -90,6 +90,8 @@ export interface FileStatus {
 export interface FilesAnswered {
   certificateTypeId: string;
   files: readonly DeliveryFile[];
+  /** The files' final state (done, refused, picked_up), recorded together with the rejected rows. */
+  status: FileStatus;
   /** PMH refused the upload as a whole: nothing of the type may advance. */
   refused: boolean;
   /** Records PMH rejected: they must not advance the snapshot. */
@@ -118,7 +120,11 @@ export interface DeliveryJournal {
   rejected(rows: readonly RejectedRecord[]): void;
   /** An upload's final outcome, as soon as it is known (in the order of the uploads). */
   outcome(outcome: UploadOutcome): void;
-  /** PMH's answer for files: recorded, and the snapshot advanced once every file of the type is answered. */
+  /**
+   * PMH's answer for files: the rejected rows and the files' final state are recorded
+   * together, then the snapshot advances once every file of the type is answered. A crash
+   * between the two leaves files answered but not applied, which the next run finishes.
+   */
   answered(answer: FilesAnswered): void | Promise<void>;
   /** Records PMH accepted and rejected over the whole delivery so far (null: the channel cannot know). */
   counts(accepted: number, rejected: number): void;

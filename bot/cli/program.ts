@@ -22,7 +22,8 @@ import { printError, printRunSummary } from './print-run.ts';
 import { ensureRunReport } from '../report/run-report.ts';
 import { runCycle } from '../pipeline/run.ts';
 import { approveRun } from '../pipeline/approve.ts';
-import { ledgerPath } from '../state/paths.ts';
+import { ledgerPath, snapshotPath } from '../state/paths.ts';
+import { Snapshot } from '../state/snapshot.ts';
 import { browserOverrides, withBrowserOverrides, type BrowserCommandOptions } from '../../flows/browser.ts';
 import { lockOptionsFor, withRunLock } from '../state/run-lock.ts';
 import { startDaemon, stopOnSignals } from '../ops/daemon.ts';
@@ -244,9 +245,11 @@ program
       const request = { config, runId, reExtract: !!opts.reExtract, confirmResubmit: !!opts.confirmResubmit };
       if (opts.dryRun) {
         const ledger = new Ledger(ledgerPath(config));
+        const snapshot = new Snapshot(snapshotPath(config));
         try {
-          for (const line of formatReplayPlan(planReplay(ledger, request))) console.log(line);
+          for (const line of formatReplayPlan(planReplay(ledger, snapshot, request))) console.log(line);
         } finally {
+          snapshot.close();
           ledger.close();
         }
         return;

@@ -10,8 +10,8 @@ import { cliText, RUN_STATUS_TEXT } from './cli-text.ts';
 import { tokyoDateTime } from '../../core/clock.ts';
 import type { Ledger, RunRow } from '../state/ledger.ts';
 import { HELD_BACK_FILE, REJECTED_ROWS_FILE } from '../report/record-lists.ts';
-import type { FileAction, ReplayPlan } from '../pipeline/replay.ts';
-import { isCrashed } from '../pipeline/replay.ts';
+import type { ReplayPlan } from '../pipeline/replay.ts';
+import { isCrashed, type FileAction } from '../pipeline/lineage.ts';
 import { stepLabel, uploadStatusLabel } from '../report/report-text.ts';
 import { formatTable } from './text-table.ts';
 
@@ -125,6 +125,7 @@ const ACTION_TEXT = {
   'look-up': { ja: '登録操作の途中で止まっています: PMH の履歴を確認し、なければ再送します（--confirm-resubmit）', en: 'stopped during submission: look it up in PMH\'s history; resend if absent (--confirm-resubmit)' },
   'look-up-or-stop': { ja: '登録操作の途中で止まっています: PMH の履歴を確認し、なければ止まって確認を求めます', en: 'stopped during submission: look it up in PMH\'s history; stop and ask if absent' },
   upload: { ja: '未送信: アップロードします', en: 'never sent: upload it' },
+  superseded: { ja: '送りません: 後の実行が新しいデータで同じ内容を送っています', en: 'not sent: a later run sent the same records from fresh data' },
 } as const satisfies Record<FileAction, Bilingual>;
 
 export function formatReplayPlan(plan: ReplayPlan): string[] {
@@ -138,7 +139,9 @@ export function formatReplayPlan(plan: ReplayPlan): string[] {
     );
     return lines;
   }
-  lines.push(t({ ja: '  保存済みのファイルを送ります（抽出しません）:', en: '  Deliver the stored files (no extraction):' }));
+  lines.push(plan.stale
+    ? t({ ja: '  このファイルを作った後に別の実行が PMH への登録を進めています: 新たには送らず、PMH にあるものの結果だけを確認します:', en: '  A later run advanced PMH since these files were written: nothing new is sent; what PMH holds has its result read:' })
+    : t({ ja: '  保存済みのファイルを送ります（抽出しません）:', en: '  Deliver the stored files (no extraction):' }));
   for (const file of plan.files) {
     lines.push(`    ${file.fileName}（${file.rows}）: ${t(ACTION_TEXT[file.action], { id: file.pmhUploadId ?? '' })}`);
   }

@@ -59,6 +59,14 @@ export interface RunSummary {
   reportPath: string | null;
 }
 
+/** What PMH answered before this run for the types it delivers, and whether its answers may advance the snapshot. */
+export interface PriorAnswers {
+  rejectedKeys: Map<string, Set<string>>;
+  refusedTypes: Set<string>;
+  /** false when a later run advanced the snapshot: these files' records were sent again by it, and applying them would undo it. */
+  apply: boolean;
+}
+
 export class RunContext {
   readonly counts: RunCounts = { extracted: 0, quarantined: 0, uploaded: 0, deleted: 0, accepted: null, rejected: null };
   readonly diff: DiffCounts = { before: 0, population: 0, added: 0, changed: 0, unchanged: 0, gone: 0 };
@@ -68,6 +76,8 @@ export class RunContext {
   readonly mode: 'full' | 'diff';
   /** The run whose pending records PMH's answers apply to: this one, or for a replay the run that wrote the files. */
   snapshotRun: string;
+  /** For a replay or a settled run: what earlier runs already got PMH to answer of the same types. */
+  readonly prior: PriorAnswers = { rejectedKeys: new Map(), refusedTypes: new Set(), apply: true };
 
   constructor(
     readonly id: string,

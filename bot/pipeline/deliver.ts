@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import { asPmhBotError, pmhError } from '../../core/errors.ts';
+import { pausePoint } from '../../core/pause-point.ts';
 import { deliverFiles } from '../../flows/deliver.ts';
 import type { DeliveryJournal, DeliveryResume, FilesAnswered } from '../../flows/delivery.ts';
 import type { BreakerState, BreakerStore } from '../../flows/retry.ts';
@@ -34,18 +35,26 @@ function ledgerJournal(ctx: RunContext): DeliveryJournal {
     names.add(file.fileName);
     unanswered.set(file.certificateTypeId, names);
   }
-  const refusedTypes = new Set<string>();
-  const rejectedKeysOf = new Map<string, Set<string>>();
-  const answered = (answer: FilesAnswered): void => {
+  // What earlier runs already got PMH to answer for these types (a replay, a settled run) counts too.
+  const refusedTypes = new Set<string>(ctx.prior.refusedTypes);
+  const rejectedKeysOf = new Map<string, Set<string>>([...ctx.prior.rejectedKeys].map(([type, keys]) => [type, new Set(keys)]));
+  const answered = async (answer: FilesAnswered): Promise<void> => {
     const type = answer.certificateTypeId;
-    if (answer.rejections.length > 0) ledger.addRejected(ctx.id, [...answer.rejections]);
+    // The rows that explain the answer, and the answer: together or not at all.
+    ledger.transaction(() => {
+      if (answer.rejections.length > 0) ledger.addRejected(ctx.id, [...answer.rejections]);
+      for (const file of answer.files) {
+        ledger.recordUpload(ctx.id, { certificateTypeId: file.certificateTypeId, fileName: file.fileName, sha256: file.sha256, rows: file.rows, ...answer.status });
+      }
+    });
+    await pausePoint('answered-before-apply');
     const waiting = unanswered.get(type);
     for (const file of answer.files) waiting?.delete(file.fileName);
     if (answer.refused) refusedTypes.add(type);
     const keys = rejectedKeysOf.get(type) ?? new Set<string>();
     for (const key of answer.rejectedKeys) keys.add(key);
     rejectedKeysOf.set(type, keys);
-    if ((waiting?.size ?? 0) > 0 || refusedTypes.has(type)) return;
+    if ((waiting?.size ?? 0) > 0 || refusedTypes.has(type) || !ctx.prior.apply) return;
     const applied = ctx.snapshot.applyAccepted(ctx.snapshotRun, type, ctx.mode, keys);
     ctx.log.info({ type, ...applied }, 'snapshot advanced');
   };

@@ -20,6 +20,7 @@ import { RunContext, type RunOptions, type RunSummary } from './context.ts';
 import { deliverStep } from './deliver.ts';
 import { finish } from './finish.ts';
 import { extractionPlan, layoutOf, runLogger, screenProfileOf } from './settings.ts';
+import { findUnsettled, settleEarlierRuns } from './settle.ts';
 import { shapeAndWrite } from './write-records.ts';
 
 /** Runs one full cycle and records it; never throws for a failure of the run itself. */
@@ -43,6 +44,11 @@ export async function runCycle(options: RunOptions): Promise<RunSummary> {
   let error: PmhBotError | null = null;
   const stagingPath = join(runDir, 'staging.sqlite');
   try {
+    // What earlier runs left at PMH is finished first: the differential is computed on top of it.
+    const unsettled = findUnsettled(ledger, snapshot, runId);
+    if (unsettled.length > 0) {
+      await ctx.step('settle', () => settleEarlierRuns(config, profile, runId, unsettled, log), (settled) => ({ runs: settled }));
+    }
     const staging = new StagingStore(stagingPath);
     restrictSqlite(stagingPath);
     try {

@@ -113,6 +113,7 @@ const STEP_TEXT: Record<string, Bilingual> = {
   'screen:retry-wait': { ja: '再試行までの待機', en: 'Wait before retrying' },
   'api:retry-wait': { ja: '再試行までの待機', en: 'Wait before retrying' },
   replay: { ja: '再実行の計画', en: 'Replay plan' },
+  settle: { ja: '前回の送信の確定', en: 'Settle earlier deliveries' },
 };
 
 const STEP_PREFIX_TEXT: Record<string, Bilingual> = {
@@ -145,6 +146,7 @@ const UPLOAD_STATUS_TEXT: Record<string, Bilingual> = {
   registered: { ja: '受付済み（結果未確認）', en: 'registered (no result yet)' },
   done: { ja: '処理完了', en: 'done' },
   refused: { ja: '受付拒否', en: 'refused' },
+  superseded: { ja: '送信しない（後の実行が送信済み）', en: 'not sent (a later run sent it)' },
 };
 
 export function uploadStatusLabel(status: string, lang: Lang): string {

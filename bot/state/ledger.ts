@@ -361,6 +361,26 @@ export class Ledger {
     return this.statement('SELECT * FROM runs WHERE parent_run_id = ? ORDER BY started_at, id').all(runId) as RunRow[];
   }
 
+  /** Runs with an upload in one of these states (e.g. submitting, registered: PMH may hold it, its answer unrecorded). */
+  runsWithUploadStatus(statuses: readonly string[]): string[] {
+    const rows = this.db
+      .prepare(`SELECT DISTINCT run_id AS runId FROM uploads WHERE status IN (${statuses.map(() => '?').join(',')})`)
+      .all(...statuses) as { runId: string }[];
+    return rows.map((row) => row.runId);
+  }
+
+  /** History keys of the rows PMH rejected in one upload (its 受付番号), whichever run read them. */
+  rejectedKeysOfUpload(pmhUploadId: string): string[] {
+    const rows = this.statement('SELECT DISTINCT history_key AS key FROM rejected_rows WHERE pmh_upload_id = ? AND history_key IS NOT NULL')
+      .all(pmhUploadId) as { key: string }[];
+    return rows.map((row) => row.key);
+  }
+
+  /** Several writes that must land together or not at all. */
+  transaction<T>(body: () => T): T {
+    return this.db.transaction(body)();
+  }
+
   /** Every upload the ledger knows of a file with this content, in any run (newest first). */
   uploadsByHash(sha256: string): (UploadEntry & { runId: string; updated_at: string })[] {
     return this.statement(`SELECT run_id AS runId, certificate_type_id AS certificateTypeId, file_name AS fileName, sha256, rows,

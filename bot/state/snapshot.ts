@@ -237,6 +237,18 @@ export class Snapshot {
     return { upserted, deleted };
   }
 
+  /** Runs and types with records still waiting in `pending` for PMH's answer to be applied. */
+  pendingTypes(): { runId: string; type: string }[] {
+    this.flush();
+    return this.db.prepare('SELECT DISTINCT run_id AS runId, type FROM pending').all() as { runId: string; type: string }[];
+  }
+
+  /** A run's proposed records that will never be applied (a later run covered them): dropped. */
+  discardPending(runId: string): number {
+    this.flush();
+    return this.db.prepare('DELETE FROM pending WHERE run_id = ?').run(runId).changes;
+  }
+
   /** The run's bookkeeping of what it met; pending stays until PMH's result is applied. */
   forgetSeen(runId: string): void {
     this.flush();

@@ -16,6 +16,7 @@ import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { readSecret } from '../../config/secrets.ts';
 import { pmhError, type PmhBotError } from '../../core/errors.ts';
+import { pausePoint } from '../../core/pause-point.ts';
 import type { ApiChunkRecord, ChannelRequest, DeliveryFile, DeliveryJournal, RejectedRecord, UploadOutcome } from '../delivery.ts';
 import { routeOf } from '../pmh-http.ts';
 import { circuitBreakerOf, retryPolicyOf } from '../retry.ts';
@@ -132,8 +133,7 @@ async function deliverFile(
   const result: FileResult = { accepted: history.accepted, rejected: history.rejected, rejectedKeys: new Set(history.rejectedKeys) };
   totals.accepted += history.accepted;
   totals.rejected += history.rejected;
-  const record = (status: string): void =>
-    journal.fileStatus(file, { pmhUploadId: null, status, accepted: status === 'done' ? result.accepted : null, rejected: status === 'done' ? result.rejected : null });
+  const record = (status: 'submitting' | 'refused'): void => journal.fileStatus(file, { pmhUploadId: null, status, accepted: null, rejected: null });
   const keys = new KeyMapCursor(file.keysPath);
   let submitting = false;
   let pending: Buffer[] = [];
@@ -182,6 +182,7 @@ async function deliverFile(
     totals.rejected += answer.rejected;
     for (const key of rejectedKeys) result.rejectedKeys.add(key);
     log.info({ file: file.fileName, first: firstIndex + 1, records: elements.length, accepted: answer.accepted, rejected: answer.rejected }, 'PMH answered a chunk');
+    await pausePoint('api-between-chunks');
   };
 
   const step = `api:${file.fileName}`;
@@ -201,7 +202,6 @@ async function deliverFile(
     }
     await flush();
     if (index !== file.rows) log.warn({ file: file.fileName, expected: file.rows, read: index }, 'the file holds another number of records than the ledger says');
-    record('done');
     journal.steps.succeeded(step, { accepted: result.accepted, rejected: result.rejected });
   } catch (error) {
     journal.steps.failed(step, error);
@@ -260,7 +260,8 @@ export async function deliverViaApi(request: ChannelRequest<'api'>): Promise<voi
     for (const file of request.files) {
       const result = await deliverFile(request, file, sender, request.resume?.lookUpFirst.get(file.fileName), totals);
       journal.outcome(outcomeOf(file, result));
-      await journal.answered({ certificateTypeId: file.certificateTypeId, files: [file], refused: false, rejectedKeys: result.rejectedKeys, rejections: [] });
+      const status = { pmhUploadId: null, status: 'done', accepted: result.accepted, rejected: result.rejected };
+      await journal.answered({ certificateTypeId: file.certificateTypeId, files: [file], status, refused: false, rejectedKeys: result.rejectedKeys, rejections: [] });
     }
   } finally {
     journal.counts(totals.accepted, totals.rejected);

@@ -37,7 +37,7 @@ export async function deliverToFolder(request: ChannelRequest<'folder'>): Promis
   for (const file of request.files) {
     const step = `folder:${file.fileName}`;
     journal.steps.started(step);
-    const record = (status: 'delivered' | 'picked_up'): void => journal.fileStatus(file, { pmhUploadId: null, status, accepted: null, rejected: null });
+    const record = (status: 'delivered'): void => journal.fileStatus(file, { pmhUploadId: null, status, accepted: null, rejected: null });
     let pickedUp: boolean | null = null;
     try {
       const earlier = latestStatus(journal, file);
@@ -58,7 +58,6 @@ export async function deliverToFolder(request: ChannelRequest<'folder'>): Promis
         if (!pickedUp) {
           throw pmhError('DropFolderNotPickedUp', { folder: settings.path, fileName: file.fileName, seconds: settings.wait_for_pickup_seconds, runId: request.runId });
         }
-        record('picked_up');
         log.info({ file: file.fileName }, 'the batch tool took the file');
       }
       journal.outcome(outcomeOf(file, pickedUp ? 'picked_up' : 'delivered'));
@@ -68,7 +67,10 @@ export async function deliverToFolder(request: ChannelRequest<'folder'>): Promis
       throw error;
     }
     // Taken by the batch tool: counted as registered (PMH's per-record answer is not visible here).
-    if (pickedUp) await journal.answered({ certificateTypeId: file.certificateTypeId, files: [file], refused: false, rejectedKeys: new Set(), rejections: [] });
+    if (pickedUp) {
+      const status = { pmhUploadId: null, status: 'picked_up', accepted: null, rejected: null };
+      await journal.answered({ certificateTypeId: file.certificateTypeId, files: [file], status, refused: false, rejectedKeys: new Set(), rejections: [] });
+    }
   }
 }
 

@@ -98,13 +98,13 @@ export async function deliverViaScreen(request: ChannelRequest<'screen'>): Promi
       // Each upload's answer is recorded at once, so a later failure loses nothing.
       onOutcome: async (batch, outcome: UploadOutcome) => {
         const files = filesOf.get(batch)!;
-        record(batch, { pmhUploadId: outcome.uploadId, status: outcome.refused ? 'refused' : 'done', accepted: outcome.accepted, rejected: outcome.rejected });
         accepted += outcome.accepted ?? 0;
         rejected += outcome.rejected ?? (outcome.refused ? files.reduce((n, f) => n + f.rows, 0) : 0);
         journal.outcome(outcome);
         const rejections = outcome.errorListPath ? await readErrorList(outcome.errorListPath, files, outcome.uploadId, profile) : [];
         const rejectedKeys = new Set(rejections.map((r) => r.historyKey).filter((key): key is string => key !== null));
-        await journal.answered({ certificateTypeId: batch.certificateTypeId, files, refused: outcome.refused, rejectedKeys, rejections });
+        const status = { pmhUploadId: outcome.uploadId, status: outcome.refused ? 'refused' : 'done', accepted: outcome.accepted, rejected: outcome.rejected };
+        await journal.answered({ certificateTypeId: batch.certificateTypeId, files, status, refused: outcome.refused, rejectedKeys, rejections });
       },
     });
   } finally {

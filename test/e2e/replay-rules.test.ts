@@ -8,6 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import type { BotConfig } from '../../config/schema.ts';
 import { setLang } from '../../core/i18n.ts';
 import { Ledger } from '../../bot/state/ledger.ts';
+import { snapshotPath } from '../../bot/state/paths.ts';
+import { Snapshot } from '../../bot/state/snapshot.ts';
 import { planReplay, replayRun } from '../../bot/pipeline/replay.ts';
 import { runCycle } from '../../bot/pipeline/run.ts';
 import { type RunSummary } from '../../bot/pipeline/context.ts';
@@ -47,7 +49,7 @@ describe('replay rules', { timeout: 600_000 }, () => {
     process.env.PMH_BAD_PASSWORD = 'wrong-password';
     failed = await runCycle({ config: { ...config, pmh: { ...config.pmh, password_env: 'PMH_BAD_PASSWORD' } }, trigger: 'test' });
     assert.equal(failed.error?.code, 'LoginFailed');
-    const plan = withLedger(failed, (ledger) => planReplay(ledger, { runId: failed.runId }));
+    const plan = withLedger(failed, (ledger) => planReplay(ledger, new Snapshot(snapshotPath(config)), { runId: failed.runId }));
     assert.equal(plan.kind, 'deliver');
     assert.equal(plan.files.length, failed.files.length);
     assert.ok(plan.files.every((f) => f.action === 'upload'));
@@ -76,7 +78,7 @@ describe('replay rules', { timeout: 600_000 }, () => {
 
   it('replaying the same failed run again sends nothing: the earlier replay\'s answers count', async () => {
     const statsBefore = await simJson<SimStats>(env.simulator, '/__sim/stats');
-    const plan = withLedger(failed, (ledger) => planReplay(ledger, { runId: failed.runId }));
+    const plan = withLedger(failed, (ledger) => planReplay(ledger, new Snapshot(snapshotPath(config)), { runId: failed.runId }));
     assert.ok(plan.files.every((f) => f.action === 'answered'), JSON.stringify(plan.files));
     const again = await replayRun({ config, runId: failed.runId });
     assert.equal(again.status, 'succeeded');
