@@ -50,6 +50,19 @@ export function latestKnown(ledger: Ledger, upload: UploadEntry): UploadEntry & 
   return best;
 }
 
+/**
+ * Whether PMH holds, or may hold, a file whose answer is not recorded. Through the API a
+ * file is "submitting" from its first request on: PMH may hold it only if a request was
+ * answered (done) or left unanswered (sending); requests PMH refused registered nothing.
+ * On the screen "submitting" means the final click may have been made.
+ */
+export function mayBeAtPmh(ledger: Ledger, known: UploadEntry): boolean {
+  if (known.status === 'registered') return true;
+  if (known.status !== 'submitting') return false;
+  const chunks = ledger.apiChunksOfFile(known.sha256, known.fileName);
+  return chunks.length === 0 || chunks.some((chunk) => chunk.status === 'done' || chunk.status === 'sending');
+}
+
 /** Another run advanced PMH's state after these files were computed: they must not be sent, nor applied. */
 export function isStale(snapshot: Snapshot, origin: RunRow): boolean {
   return snapshot.generation() !== origin.snapshot_generation && snapshot.lastAppliedRun() !== origin.id;

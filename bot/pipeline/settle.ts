@@ -20,7 +20,7 @@ import { Snapshot } from '../state/snapshot.ts';
 import { catchUp } from './catch-up.ts';
 import { RunContext } from './context.ts';
 import { finish } from './finish.ts';
-import { ANSWERED, isCrashed, latestKnown, originOf } from './lineage.ts';
+import { ANSWERED, isCrashed, latestKnown, mayBeAtPmh, originOf } from './lineage.ts';
 import { layoutOf, runLogger } from './settings.ts';
 
 /** An earlier delivery to finish: the run that last worked on the files (head) and the run that wrote them (origin). */
@@ -59,7 +59,7 @@ export function findUnsettled(ledger: Ledger, snapshot: Snapshot, currentRunId: 
     if (!settleable(run)) continue;
     const origin = originOf(ledger, run);
     if (!origin) continue;
-    const open = ledger.uploads(runId).some((upload) => ['submitting', 'registered'].includes(latestKnown(ledger, upload).status));
+    const open = ledger.uploads(runId).some((upload) => mayBeAtPmh(ledger, latestKnown(ledger, upload)));
     if (open) note(run, origin, 'at-pmh');
   }
   for (const { runId, type } of snapshot.pendingTypes()) {

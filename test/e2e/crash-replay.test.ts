@@ -13,18 +13,11 @@ import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { Ledger, type RunRow } from '../../bot/state/ledger.ts';
 import type { BotConfig } from '../../config/schema.ts';
-import { simJson, startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
+import { startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
+import { assertScreenDeliveredOnce } from '../helpers/exactly-once.ts';
+import { until } from '../helpers/until.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/pmh-bot.mjs');
-
-interface SimUpload {
-  id: string;
-  fileName: string;
-  sha256: string;
-  status: string;
-  accepted: number | null;
-  files?: { fileName: string; sha256: string }[];
-}
 
 interface Exit {
   code: number | null;
@@ -51,20 +44,6 @@ function readLedger<T>(env: DemoEnv, read: (ledger: Ledger) => T): T {
   }
 }
 
-async function until<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = probe();
-      if (value) return value;
-    } catch {
-      // The ledger may not exist yet.
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 15));
-  }
-}
-
 function writeConfig(env: DemoEnv): string {
   const config: BotConfig = {
     ...env.config,
@@ -77,12 +56,7 @@ function writeConfig(env: DemoEnv): string {
 
 /** Every file the bot wrote reached PMH exactly once, and PMH accepted every record. */
 async function assertDeliveredExactlyOnce(env: DemoEnv, replay: RunRow): Promise<void> {
-  const received = await simJson<SimUpload[]>(env.simulator, '/__sim/uploads');
-  const hashes = received.flatMap((u) => (u.files?.length ? u.files.map((f) => f.sha256) : [u.sha256]));
-  assert.equal(new Set(hashes).size, hashes.length, `a file reached PMH twice: ${received.map((u) => `${u.id}:${u.fileName}`).join(', ')}`);
-  const expected = Object.values(env.data.expectedUploads).reduce((a, b) => a + b, 0);
-  assert.equal(received.reduce((n, u) => n + (u.accepted ?? 0), 0), expected);
-  assert.ok(received.every((u) => u.status === '完了'), received.map((u) => u.status).join(','));
+  await assertScreenDeliveredOnce(env);
   const sent = readLedger(env, (ledger) => ledger.uploads(replay.id));
   assert.ok(sent.every((u) => u.status === 'done'), JSON.stringify(sent));
 }

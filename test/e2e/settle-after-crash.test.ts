@@ -15,6 +15,7 @@ import { Ledger, type RunRow } from '../../bot/state/ledger.ts';
 import { ledgerPath } from '../../bot/state/paths.ts';
 import { assertApiDeliveredOnce, assertScreenDeliveredOnce, expectedTotal } from '../helpers/exactly-once.ts';
 import { startTransportEnv, type TransportEnv } from '../helpers/transport-env.ts';
+import { until } from '../helpers/until.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/pmh-bot.mjs');
 
@@ -52,20 +53,6 @@ function readLedger<T>(env: TransportEnv, read: (ledger: Ledger) => T): T {
   }
 }
 
-async function until<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 180_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = probe();
-      if (value) return value;
-    } catch {
-      // The ledger may not exist yet.
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 interface Scenario {
   transport: 'screen' | 'api';
   /** How work goes on after the reboot. */
@@ -89,11 +76,11 @@ async function crashAndGoOn(scenario: Scenario): Promise<void> {
     const pauseFile = join(env.dir, 'paused-at');
     const pauseEnv: Record<string, string> = 'pause' in scenario.killAt ? { PMH_BOT_PAUSE_AT: scenario.killAt.pause, PMH_BOT_PAUSE_FILE: pauseFile } : {};
     const first = bot(['daemon', '-c', env.configPath], pauseEnv);
-    const killed = await until('the first scheduled run', () => readLedger(env, (l) => l.recentRuns(1)[0]));
+    const killed = await until('the first scheduled run', () => readLedger(env, (l) => l.recentRuns(1)[0]), 180_000);
     if ('upload' in scenario.killAt) {
-      await until('an upload PMH acknowledged', () => readLedger(env, (l) => l.uploads(killed.id).some((u) => u.status === 'registered')));
+      await until('an upload PMH acknowledged', () => readLedger(env, (l) => l.uploads(killed.id).some((u) => u.status === 'registered')), 180_000);
     } else {
-      await until(`the pause point ${scenario.killAt.pause}`, () => existsSync(pauseFile));
+      await until(`the pause point ${scenario.killAt.pause}`, () => existsSync(pauseFile), 180_000);
     }
     await pullThePlug(first);
     assert.equal(readLedger(env, (l) => l.run(killed.id)!.status), 'running', 'a killed run cannot record its end');
@@ -105,7 +92,7 @@ async function crashAndGoOn(scenario: Scenario): Promise<void> {
       try {
         next = await until('a run after the restart to finish', () =>
           readLedger(env, (l) => l.recentRuns(20).find((r) => r.started_at > restartedAt && r.id !== killed.id && r.status !== 'running')),
-        );
+        180_000, 25);
       } finally {
         second.child.kill('SIGTERM');
         await second.exited;

@@ -22,6 +22,7 @@ import { ConfigError } from '../../config/config-error.ts';
 import { loadConfig } from '../../config/load.ts';
 import type { ApiRequestEntry, ApiStats } from '../../sim/server.ts';
 import { simJson } from '../helpers/demo-env.ts';
+import { assertApiDeliveredOnce as assertEachRecordOnce, expectedTotal } from '../helpers/exactly-once.ts';
 import { API_TOKEN, API_TOKEN_ENV, startTransportEnv, type TransportEnv } from '../helpers/transport-env.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/pmh-bot.mjs');
@@ -38,29 +39,6 @@ function readLedger<T>(env: TransportEnv, read: (ledger: Ledger) => T): T {
 async function setFaults(env: TransportEnv, faults: object): Promise<void> {
   const response = await fetch(`${env.simulator.url}/__sim/faults`, { method: 'POST', body: JSON.stringify(faults) });
   assert.equal(response.status, 200, await response.text());
-}
-
-const expectedTotal = (env: TransportEnv): number => Object.values(env.data.expectedUploads).reduce((a, b) => a + b, 0);
-
-/** Every record key PMH registered, counted over every processed request: each must appear once. */
-async function assertEachRecordOnce(env: TransportEnv): Promise<ApiRequestEntry[]> {
-  const log = await simJson<ApiRequestEntry[]>(env.simulator, '/__sim/api/requests');
-  const seen = new Map<string, number>();
-  for (const entry of log.filter((e) => e.status === 200)) {
-    for (const key of entry.keys) {
-      const id = `${key.certificateTypeId}|${key.historyKey}|${key.isDeleted}`;
-      seen.set(id, (seen.get(id) ?? 0) + 1);
-    }
-  }
-  const twice = [...seen.entries()].filter(([, n]) => n > 1).length;
-  assert.equal(twice, 0, `${twice} records reached PMH more than once`);
-  assert.equal(seen.size, expectedTotal(env), 'every record reached PMH');
-  let held = 0;
-  for (const program of env.config.programs) {
-    held += (await simJson<unknown[]>(env.simulator, `/__sim/records?type=${program.certificate_type_id}`)).length;
-  }
-  assert.equal(held, expectedTotal(env), 'PMH holds every record');
-  return log;
 }
 
 describe('transport: api', { timeout: 900_000 }, () => {
