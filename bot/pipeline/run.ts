@@ -44,8 +44,10 @@ export async function runCycle(options: RunOptions): Promise<RunSummary> {
   let error: PmhBotError | null = null;
   const stagingPath = join(runDir, 'staging.sqlite');
   try {
-    // What earlier runs left at PMH is finished first: the differential is computed on top of it.
-    const unsettled = findUnsettled(ledger, snapshot, runId);
+    // What earlier runs left at PMH is finished first: the differential is computed on top of
+    // it. A full upload replaces what PMH holds of each type whatever came before, so only a
+    // differential needs it (an earlier full run can still be finished with replay).
+    const unsettled = ctx.mode === 'diff' ? findUnsettled(ledger, snapshot, runId) : [];
     if (unsettled.length > 0) {
       await ctx.step('settle', () => settleEarlierRuns(config, profile, runId, unsettled, log), (settled) => ({ runs: settled }));
     }
