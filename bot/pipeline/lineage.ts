@@ -3,7 +3,10 @@
  * the most advanced thing any run learnt of each file at PMH, and so what finishing their
  * delivery means — for a replay, and for a new run that settles what came before it.
  */
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { pmhError } from '../../core/errors.ts';
 import type { Ledger, RunRow, UploadEntry } from '../state/ledger.ts';
 import { processAlive } from '../state/process-alive.ts';
 import type { Snapshot } from '../state/snapshot.ts';
@@ -90,4 +93,22 @@ export function priorAnswersOf(ledger: Ledger, answered: readonly UploadEntry[],
     }
     prior.rejectedKeys.set(type, keys);
   }
+}
+
+/**
+ * Marks a crashed run as failed, so the ledger tells what happened to it, and removes what
+ * it left half done: the staging store (personal data) and, if it died while writing,
+ * its incomplete upload files, which were never sent and never will be.
+ */
+export function recordCrash(ledger: Ledger, run: RunRow): void {
+  for (const name of ['staging.sqlite', 'staging.sqlite-wal', 'staging.sqlite-shm']) rmSync(join(run.run_dir, name), { force: true });
+  if (!ledger.steps(run.id).some((s) => s.name === 'shape' && s.status === 'succeeded')) {
+    rmSync(join(run.run_dir, 'upload'), { recursive: true, force: true });
+  }
+  const error = pmhError('RunCrashed', { runId: run.id, pid: run.pid, host: run.host });
+  const described = error.describeIn('ja');
+  for (const step of ledger.steps(run.id).filter((s) => s.status === 'running')) {
+    ledger.endStep(run.id, step.name, 'failed', { errorCode: 'RunCrashed', errorMessage: described.message });
+  }
+  ledger.finishRun(run.id, 'failed', { code: error.code, kind: error.kind, message: described.message, hint: described.hint });
 }

@@ -14,8 +14,6 @@
  * - The parent wrote no file (it stopped during extraction or shaping), or `--re-extract`:
  *   a whole new cycle, which like every run first settles what earlier runs left at PMH.
  */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { BotConfig } from '../../config/schema.ts';
 import { tokyoDate } from '../../core/clock.ts';
 import { asPmhBotError, pmhError, type PmhBotError } from '../../core/errors.ts';
@@ -26,7 +24,7 @@ import { Snapshot } from '../state/snapshot.ts';
 import { catchUp, catchUpPlan } from './catch-up.ts';
 import { RunContext, type RunSummary } from './context.ts';
 import { finish } from './finish.ts';
-import { isCrashed, originOf, type FileAction } from './lineage.ts';
+import { isCrashed, originOf, recordCrash, type FileAction } from './lineage.ts';
 import { runCycle } from './run.ts';
 import { layoutOf, runLogger, screenProfileOf } from './settings.ts';
 
@@ -79,24 +77,6 @@ export function planReplay(ledger: Ledger, snapshot: Snapshot, options: Pick<Rep
     return { parent, originRunId: null, kind: 're-extract', reason: origin ? 'asked' : 'no-files', files, crashed, stale: plan.stale };
   }
   return { parent, originRunId: origin.id, kind: 'deliver', reason: 'files', files, crashed, stale: plan.stale };
-}
-
-/**
- * Marks a crashed run as failed, so the ledger tells what happened to it, and removes what
- * it left half done: the staging store (personal data) and, if it died while writing,
- * its incomplete upload files, which were never sent and never will be.
- */
-export function recordCrash(ledger: Ledger, run: RunRow): void {
-  for (const name of ['staging.sqlite', 'staging.sqlite-wal', 'staging.sqlite-shm']) rmSync(join(run.run_dir, name), { force: true });
-  if (!ledger.steps(run.id).some((s) => s.name === 'shape' && s.status === 'succeeded')) {
-    rmSync(join(run.run_dir, 'upload'), { recursive: true, force: true });
-  }
-  const error = pmhError('RunCrashed', { runId: run.id, pid: run.pid, host: run.host });
-  const described = error.describeIn('ja');
-  for (const step of ledger.steps(run.id).filter((s) => s.status === 'running')) {
-    ledger.endStep(run.id, step.name, 'failed', { errorCode: 'RunCrashed', errorMessage: described.message });
-  }
-  ledger.finishRun(run.id, 'failed', { code: error.code, kind: error.kind, message: described.message, hint: described.hint });
 }
 
 export async function replayRun(options: ReplayOptions): Promise<RunSummary> {

@@ -20,7 +20,7 @@ import { RunContext, type RunOptions, type RunSummary } from './context.ts';
 import { deliverStep } from './deliver.ts';
 import { finish } from './finish.ts';
 import { extractionPlan, layoutOf, runLogger, screenProfileOf } from './settings.ts';
-import { findUnsettled, settleEarlierRuns } from './settle.ts';
+import { closeCrashedRuns, findUnsettled, settleEarlierRuns } from './settle.ts';
 import { shapeAndWrite } from './write-records.ts';
 
 /** Runs one full cycle and records it; never throws for a failure of the run itself. */
@@ -51,6 +51,8 @@ export async function runCycle(options: RunOptions): Promise<RunSummary> {
     if (unsettled.length > 0) {
       await ctx.step('settle', () => settleEarlierRuns(config, profile, runId, unsettled, log), (settled) => ({ runs: settled }));
     }
+    const crashed = closeCrashedRuns(ledger, runId);
+    if (crashed.length > 0) log.warn({ runs: crashed }, 'earlier runs that stopped without recording their end are recorded as crashed');
     const staging = new StagingStore(stagingPath);
     restrictSqlite(stagingPath);
     try {

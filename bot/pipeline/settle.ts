@@ -20,7 +20,7 @@ import { Snapshot } from '../state/snapshot.ts';
 import { catchUp } from './catch-up.ts';
 import { RunContext } from './context.ts';
 import { finish } from './finish.ts';
-import { ANSWERED, isCrashed, latestKnown, mayBeAtPmh, originOf } from './lineage.ts';
+import { ANSWERED, isCrashed, latestKnown, mayBeAtPmh, originOf, recordCrash } from './lineage.ts';
 import { layoutOf, runLogger } from './settings.ts';
 
 /** An earlier delivery to finish: the run that last worked on the files (head) and the run that wrote them (origin). */
@@ -142,4 +142,19 @@ export async function settleEarlierRuns(config: BotConfig, profile: ScreenProfil
     throw pmhError('EarlierRunUnsettled', { runId: one.runId, detail: described.message, command }, error);
   }
   return settled;
+}
+
+/**
+ * Runs that stopped without recording their end and left nothing to settle (killed while
+ * extracting or shaping, or in full mode) are recorded as crashed, so no run stays
+ * "running" in the ledger for ever; `pmh-bot replay` can still resume them.
+ */
+export function closeCrashedRuns(ledger: Ledger, currentRunId: string): string[] {
+  const closed: string[] = [];
+  for (const run of ledger.runningRuns()) {
+    if (run.id === currentRunId || !isCrashed(run)) continue;
+    recordCrash(ledger, run);
+    closed.push(run.id);
+  }
+  return closed;
 }

@@ -361,6 +361,11 @@ export class Ledger {
     return this.statement('SELECT * FROM runs WHERE parent_run_id = ? ORDER BY started_at, id').all(runId) as RunRow[];
   }
 
+  /** Runs still marked running: alive, or stopped without recording their end. */
+  runningRuns(): RunRow[] {
+    return this.statement("SELECT * FROM runs WHERE status = 'running' ORDER BY started_at, id").all() as RunRow[];
+  }
+
   /** Runs with an upload in one of these states (e.g. submitting, registered: PMH may hold it, its answer unrecorded). */
   runsWithUploadStatus(statuses: readonly string[]): string[] {
     const rows = this.db

@@ -57,15 +57,16 @@ interface Scenario {
   transport: 'screen' | 'api';
   /** How work goes on after the reboot. */
   restart: 'daemon' | 'run';
-  /** Where the first daemon is killed: a ledger state, or a pause point of the bot's own. */
-  killAt: { upload: 'registered' } | { pause: 'answered-before-apply' | 'api-between-chunks' };
+  /** Where the first daemon is killed: a step, a ledger state, or a pause point of the bot's own. */
+  killAt: { step: 'extract' } | { upload: 'registered' } | { pause: 'answered-before-apply' | 'api-between-chunks' };
 }
 
 async function crashAndGoOn(scenario: Scenario): Promise<void> {
   const env = await startTransportEnv({
     transport: scenario.transport,
     mode: 'diff',
-    recipients: 300,
+    // Enough recipients for the extraction to last while the test looks for it.
+    recipients: 'step' in scenario.killAt ? 20_000 : 300,
     chunkSize: 40,
     // Slow enough on the screen for a kill while PMH is still processing.
     processingDelayMs: 'upload' in scenario.killAt ? 4000 : 300,
@@ -77,7 +78,10 @@ async function crashAndGoOn(scenario: Scenario): Promise<void> {
     const pauseEnv: Record<string, string> = 'pause' in scenario.killAt ? { PMH_BOT_PAUSE_AT: scenario.killAt.pause, PMH_BOT_PAUSE_FILE: pauseFile } : {};
     const first = bot(['daemon', '-c', env.configPath], pauseEnv);
     const killed = await until('the first scheduled run', () => readLedger(env, (l) => l.recentRuns(1)[0]), 180_000);
-    if ('upload' in scenario.killAt) {
+    if ('step' in scenario.killAt) {
+      const step = scenario.killAt.step;
+      await until(`the ${step} step`, () => readLedger(env, (l) => l.steps(killed.id).some((s) => s.name === step && s.status === 'running')), 180_000);
+    } else if ('upload' in scenario.killAt) {
       await until('an upload PMH acknowledged', () => readLedger(env, (l) => l.uploads(killed.id).some((u) => u.status === 'registered')), 180_000);
     } else {
       await until(`the pause point ${scenario.killAt.pause}`, () => existsSync(pauseFile), 180_000);
@@ -106,16 +110,23 @@ async function crashAndGoOn(scenario: Scenario): Promise<void> {
     if (scenario.transport === 'screen') await assertScreenDeliveredOnce(env);
     else await assertApiDeliveredOnce(env);
     readLedger(env, (l) => {
-      const settledRun = l.run(killed.id)!;
-      assert.equal(settledRun.status, 'succeeded', `the killed run ends finished: ${settledRun.error_code} ${settledRun.error_message}`);
-      assert.equal(settledRun.accepted, expectedTotal(env));
+      const after = l.run(next.id)!;
+      assert.equal(after.status, 'succeeded', after.error_message ?? '');
+      assert.deepEqual(l.recentRuns(50).filter((r) => r.status === 'running').map((r) => r.id), [], 'no run is left stuck');
+      const killedRun = l.run(killed.id)!;
+      if ('step' in scenario.killAt) {
+        // Nothing of it reached PMH: recorded as crashed, and the new run sends everything.
+        assert.equal(killedRun.status, 'failed');
+        assert.equal(killedRun.error_code, 'RunCrashed');
+        assert.equal(after.accepted, expectedTotal(env));
+        return;
+      }
+      assert.equal(killedRun.status, 'succeeded', `the killed run ends finished: ${killedRun.error_code} ${killedRun.error_message}`);
+      assert.equal(killedRun.accepted, expectedTotal(env));
       const settle = l.steps(next.id).find((s) => s.name === 'settle');
       assert.ok(settle && settle.status === 'succeeded', 'the new run settled the killed one first');
       assert.match(settle.detail ?? '', new RegExp(killed.id));
-      const after = l.run(next.id)!;
-      assert.equal(after.status, 'succeeded', after.error_message ?? '');
       assert.equal(after.uploaded, 0, 'nothing changed in the sources: the new run sends nothing');
-      assert.deepEqual(l.recentRuns(50).filter((r) => r.status === 'running').map((r) => r.id), [], 'no run is left stuck');
     });
   } finally {
     await env.close();
@@ -125,6 +136,10 @@ async function crashAndGoOn(scenario: Scenario): Promise<void> {
 describe('a reboot mid-run, then the schedule goes on', { timeout: 900_000 }, () => {
   it('screen: killed while PMH processes the upload; the restarted daemon\'s next run settles it and sends nothing twice', async () => {
     await crashAndGoOn({ transport: 'screen', restart: 'daemon', killAt: { upload: 'registered' } });
+  });
+
+  it('screen: killed while extracting; the next run records it as crashed and sends everything once', async () => {
+    await crashAndGoOn({ transport: 'screen', restart: 'daemon', killAt: { step: 'extract' } });
   });
 
   it('screen: the same, with an operator\'s manual pmh-bot run after the reboot', async () => {
