@@ -1,7 +1,7 @@
 /**
  * `transport: api`: delivering the written JSON files through the registration Web API.
  * Each file is streamed (never loaded whole) into chunks of `pmh.api.chunk_size` records,
- * each POSTed with the bearer token. Every chunk is recorded in the ledger before it is
+ * each POSTed with the bearer token. Every chunk is told to the journal (the ledger) before it is
  * sent (sending) and when PMH answers (done, with its counts; failed when PMH registered
  * nothing), so that a replay resends nothing PMH accepted and stops before resending a
  * chunk that may have reached PMH unanswered (the API has no history to consult), unless
@@ -201,7 +201,7 @@ async function deliverFile(
       index += 1;
     }
     await flush();
-    if (index !== file.rows) log.warn({ file: file.fileName, expected: file.rows, read: index }, 'the file holds another number of records than the ledger says');
+    if (index !== file.rows) log.warn({ file: file.fileName, expected: file.rows, read: index }, 'the file holds another number of records than was recorded when it was written');
     journal.steps.succeeded(step, { accepted: result.accepted, rejected: result.rejected });
   } catch (error) {
     journal.steps.failed(step, error);
@@ -212,7 +212,7 @@ async function deliverFile(
   return result;
 }
 
-/** PMH's per-record errors as ledger rows with the source keys from the key map. */
+/** PMH's per-record errors as rejected records, with the source keys from the key map. */
 async function mapErrors(answer: ApiChunkAnswer, firstIndex: number, keys: KeyMapCursor, file: DeliveryFile): Promise<RejectedRecord[]> {
   if (answer.errors.length === 0) return [];
   const lineOf = (index: number): number | null => (index >= 0 ? firstIndex + index + 1 : null);

@@ -4,7 +4,7 @@
  * completion marker, exactly as written (byte for byte what the screen would upload).
  *
  * PMH's answer never comes back through a folder, so:
- * - each file is recorded in the ledger as `delivered` once it and its marker are in place;
+ * - each file is reported to the journal (the ledger) as `delivered` once it and its marker are in place;
  *   counts of accepted and rejected records stay unknown (null);
  * - the snapshot (the base of the next 差分連携) advances only when the batch tool has
  *   taken every file of a type (`wait_for_pickup_seconds` > 0 and the file left the
