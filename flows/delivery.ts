@@ -92,8 +92,6 @@ export interface FilesAnswered {
   files: readonly DeliveryFile[];
   /** The files' final state (done, refused, picked_up), recorded together with the rejected rows. */
   status: FileStatus;
-  /** PMH refused the upload as a whole: nothing of the type may advance. */
-  refused: boolean;
   /** Records PMH rejected: they must not advance the snapshot. */
   rejectedKeys: ReadonlySet<string>;
   /** Rejected rows not yet recorded (the API records its rows per request, as they come). */

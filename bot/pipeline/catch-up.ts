@@ -15,14 +15,7 @@ import type { DeliveryResume } from '../../flows/delivery.ts';
 import type { RunRow, UploadEntry } from '../state/ledger.ts';
 import type { RunContext } from './context.ts';
 import { deliverStep } from './deliver.ts';
-import { fileActionOf, isStale, latestKnown, priorAnswersOf, type FileAction } from './lineage.ts';
-
-export interface CaughtUpFile {
-  fileName: string;
-  certificateTypeId: string;
-  action: FileAction;
-  pmhUploadId: string | null;
-}
+import { fileActionOf, isStale, latestKnown, priorAnswersOf } from './lineage.ts';
 
 export interface CatchUpOptions {
   confirmResubmit: boolean;
@@ -52,7 +45,7 @@ export function catchUpPlan(ctx: Pick<RunContext, 'ledger' | 'snapshot'>, origin
  * Throws as a delivery does; PMH's earlier refusals and rejections are thrown too, once
  * everything else is done, since they still need the operator.
  */
-export async function catchUp(ctx: RunContext, origin: RunRow, uploads: readonly UploadEntry[], options: CatchUpOptions): Promise<CaughtUpFile[]> {
+export async function catchUp(ctx: RunContext, origin: RunRow, uploads: readonly UploadEntry[], options: CatchUpOptions): Promise<void> {
   const { ledger, snapshot } = ctx;
   const plan = catchUpPlan(ctx, origin, uploads, options.confirmResubmit);
   const resume: DeliveryResume = { known: new Map(), lookUpFirst: new Map() };
@@ -96,8 +89,8 @@ export async function catchUp(ctx: RunContext, origin: RunRow, uploads: readonly
     const delivering = new Set(ctx.files.map((f) => f.certificateTypeId));
     const waiting = new Set(snapshot.pendingTypes().filter((p) => p.runId === origin.id).map((p) => p.type));
     for (const type of new Set(answered.map((known) => known.certificateTypeId))) {
+      // Not stale, so every file of a type not being delivered now was answered.
       if (delivering.has(type) || !waiting.has(type) || ctx.prior.refusedTypes.has(type)) continue;
-      if (plan.files.some((f) => f.upload.certificateTypeId === type && f.action !== 'answered')) continue;
       const applied = snapshot.applyAccepted(origin.id, type, ctx.mode, ctx.prior.rejectedKeys.get(type) ?? new Set());
       ctx.log.info({ type, origin: origin.id, ...applied }, 'snapshot advanced with an answer recorded before a crash');
     }
@@ -106,5 +99,4 @@ export async function catchUp(ctx: RunContext, origin: RunRow, uploads: readonly
   const refused = answered.find((known) => known.status === 'refused');
   if (refused) throw pmhError('UploadRefused', { uploadId: refused.pmhUploadId ?? '?', fileName: refused.fileName, detail: refused.status });
   if (alreadyRejected > 0) throw pmhError('RecordsRejected', { rejected: ctx.counts.rejected ?? alreadyRejected, accepted: ctx.counts.accepted ?? 0 });
-  return plan.files.map(({ upload, known, action }) => ({ fileName: upload.fileName, certificateTypeId: upload.certificateTypeId, action, pmhUploadId: known.pmhUploadId }));
 }

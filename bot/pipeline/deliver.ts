@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { asPmhBotError, pmhError } from '../../core/errors.ts';
 import { pausePoint } from '../../core/pause-point.ts';
 import { deliverFiles } from '../../flows/deliver.ts';
-import type { DeliveryJournal, DeliveryResume, FilesAnswered } from '../../flows/delivery.ts';
+import type { DeliveryFile, DeliveryJournal, DeliveryResume, FileStatus, FilesAnswered } from '../../flows/delivery.ts';
 import type { BreakerState, BreakerStore } from '../../flows/retry.ts';
 import type { Ledger } from '../state/ledger.ts';
 import type { RunContext } from './context.ts';
 
 /** The circuit breaker's state lives in the ledger, so consecutive failures count across runs (and channels: one PMH). */
-export function ledgerBreakerStore(ledger: Ledger): BreakerStore {
+function ledgerBreakerStore(ledger: Ledger): BreakerStore {
   const key = 'pmh.circuit_breaker';
   return {
     load: (): BreakerState => {
@@ -38,19 +38,19 @@ function ledgerJournal(ctx: RunContext): DeliveryJournal {
   // What earlier runs already got PMH to answer for these types (a replay, a settled run) counts too.
   const refusedTypes = new Set<string>(ctx.prior.refusedTypes);
   const rejectedKeysOf = new Map<string, Set<string>>([...ctx.prior.rejectedKeys].map(([type, keys]) => [type, new Set(keys)]));
+  const fileStatus = (file: DeliveryFile, status: FileStatus): void =>
+    ledger.recordUpload(ctx.id, { certificateTypeId: file.certificateTypeId, fileName: file.fileName, sha256: file.sha256, rows: file.rows, ...status });
   const answered = async (answer: FilesAnswered): Promise<void> => {
     const type = answer.certificateTypeId;
     // The rows that explain the answer, and the answer: together or not at all.
     ledger.transaction(() => {
       if (answer.rejections.length > 0) ledger.addRejected(ctx.id, [...answer.rejections]);
-      for (const file of answer.files) {
-        ledger.recordUpload(ctx.id, { certificateTypeId: file.certificateTypeId, fileName: file.fileName, sha256: file.sha256, rows: file.rows, ...answer.status });
-      }
+      for (const file of answer.files) fileStatus(file, answer.status);
     });
     await pausePoint('answered-before-apply');
     const waiting = unanswered.get(type);
     for (const file of answer.files) waiting?.delete(file.fileName);
-    if (answer.refused) refusedTypes.add(type);
+    if (answer.status.status === 'refused') refusedTypes.add(type);
     const keys = rejectedKeysOf.get(type) ?? new Set<string>();
     for (const key of answer.rejectedKeys) keys.add(key);
     rejectedKeysOf.set(type, keys);
@@ -71,8 +71,7 @@ function ledgerJournal(ctx: RunContext): DeliveryJournal {
       ledger.startStep(ctx.id, step);
       ledger.endStep(ctx.id, step, 'succeeded', { detail: { afterAttempt: attempt, code: error.code, delayMs } });
     },
-    fileStatus: (file, status) =>
-      ledger.recordUpload(ctx.id, { certificateTypeId: file.certificateTypeId, fileName: file.fileName, sha256: file.sha256, rows: file.rows, ...status }),
+    fileStatus,
     earlierStatuses: (file) => ledger.uploadsByHash(file.sha256).filter((u) => u.fileName === file.fileName).map((u) => u.status),
     apiChunks: (file) => ledger.apiChunksOfFile(file.sha256, file.fileName),
     recordApiChunk: (chunk) => ledger.recordApiChunk(ctx.id, chunk),

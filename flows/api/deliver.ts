@@ -261,7 +261,7 @@ export async function deliverViaApi(request: ChannelRequest<'api'>): Promise<voi
       const result = await deliverFile(request, file, sender, request.resume?.lookUpFirst.get(file.fileName), totals);
       journal.outcome(outcomeOf(file, result));
       const status = { pmhUploadId: null, status: 'done', accepted: result.accepted, rejected: result.rejected };
-      await journal.answered({ certificateTypeId: file.certificateTypeId, files: [file], status, refused: false, rejectedKeys: result.rejectedKeys, rejections: [] });
+      await journal.answered({ certificateTypeId: file.certificateTypeId, files: [file], status, rejectedKeys: result.rejectedKeys, rejections: [] });
     }
   } finally {
     journal.counts(totals.accepted, totals.rejected);

@@ -69,7 +69,7 @@ export async function deliverToFolder(request: ChannelRequest<'folder'>): Promis
     // Taken by the batch tool: counted as registered (PMH's per-record answer is not visible here).
     if (pickedUp) {
       const status = { pmhUploadId: null, status: 'picked_up', accepted: null, rejected: null };
-      await journal.answered({ certificateTypeId: file.certificateTypeId, files: [file], status, refused: false, rejectedKeys: new Set(), rejections: [] });
+      await journal.answered({ certificateTypeId: file.certificateTypeId, files: [file], status, rejectedKeys: new Set(), rejections: [] });
     }
   }
 }

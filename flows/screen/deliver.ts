@@ -104,7 +104,7 @@ export async function deliverViaScreen(request: ChannelRequest<'screen'>): Promi
         const rejections = outcome.errorListPath ? await readErrorList(outcome.errorListPath, files, outcome.uploadId, profile) : [];
         const rejectedKeys = new Set(rejections.map((r) => r.historyKey).filter((key): key is string => key !== null));
         const status = { pmhUploadId: outcome.uploadId, status: outcome.refused ? 'refused' : 'done', accepted: outcome.accepted, rejected: outcome.rejected };
-        await journal.answered({ certificateTypeId: batch.certificateTypeId, files, status, refused: outcome.refused, rejectedKeys, rejections });
+        await journal.answered({ certificateTypeId: batch.certificateTypeId, files, status, rejectedKeys, rejections });
       },
     });
   } finally {
