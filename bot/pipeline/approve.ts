@@ -2,13 +2,12 @@
 import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { BotConfig } from '../../config/schema.ts';
-import { tokyoDate } from '../../core/clock.ts';
 import { asPmhBotError, pmhError, type PmhBotError } from '../../core/errors.ts';
 import type { ScreenProfile } from '../../flows/screen/profile.ts';
 import { Ledger } from '../state/ledger.ts';
 import { ledgerPath, snapshotPath } from '../state/paths.ts';
 import { Snapshot } from '../state/snapshot.ts';
-import { RunContext, type RunSummary } from './context.ts';
+import { earlierFilesContext, programFileOf, type RunSummary } from './context.ts';
 import { deliverStep } from './deliver.ts';
 import { finish } from './finish.ts';
 import { layoutOf, runLogger, screenProfileOf } from './settings.ts';
@@ -36,19 +35,12 @@ export async function approveRun(config: BotConfig, runId: string, profile?: Scr
     refuse('この実行の後に PMH への登録が進んだため、差分が古くなっています。');
   }
   const log = runLogger(config, run.run_dir, { runId });
-  const ctx = new RunContext(
-    runId, run.run_dir, run.base_date ?? tokyoDate(), { ...config, pmh: { ...config.pmh, mode: run.mode ?? config.pmh.mode } },
-    ledger, snapshot, log, layoutOf(config), profile ?? screenProfileOf(config),
-  );
-  Object.assign(ctx.counts, { extracted: run.extracted, quarantined: run.quarantined, uploaded: run.uploaded, deleted: run.deleted });
-  const programOf = new Map(config.programs.map((p) => [p.certificate_type_id, p.code]));
-  ctx.files = ledger.uploads(runId).map((u) => ({
-    path: u.path!, keysPath: u.keysPath!, rows: u.rows, sha256: u.sha256, bytes: statSync(u.path!).size,
-    fileName: u.fileName, certificateTypeId: u.certificateTypeId, programCode: programOf.get(u.certificateTypeId) ?? u.certificateTypeId,
-  }));
+  const ctx = earlierFilesContext({
+    id: runId, dir: run.run_dir, config, ledger, snapshot, log, layout: layoutOf(config), profile: profile ?? screenProfileOf(config), carried: run, mode: run.mode,
+  });
+  ctx.files = ledger.uploads(runId).map((u) => programFileOf(config, u, statSync(u.path!).size));
   ledger.resumeRun(runId);
-  ledger.startStep(runId, 'approve');
-  ledger.endStep(runId, 'approve', 'succeeded', { detail: { by: userInfo().username, at: new Date().toISOString() } });
+  ledger.noteStep(runId, 'approve', { by: userInfo().username, at: new Date().toISOString() });
   log.info({ by: userInfo().username }, 'run approved by an operator');
   let error: PmhBotError | null = null;
   try {

@@ -8,12 +8,12 @@
  * whose records a crash kept from the snapshot, are applied now.
  * Used by `pmh-bot replay` and by a new run that settles what came before it.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { pmhError } from '../../core/errors.ts';
+import { fileSha256 } from '../../core/file-hash.ts';
 import type { DeliveryResume } from '../../flows/delivery.ts';
 import type { RunRow, UploadEntry } from '../state/ledger.ts';
-import type { RunContext } from './context.ts';
+import { programFileOf, type RunContext } from './context.ts';
 import { deliverStep } from './deliver.ts';
 import { fileActionOf, isStale, latestKnown, priorAnswersOf } from './lineage.ts';
 
@@ -21,13 +21,6 @@ export interface CatchUpOptions {
   confirmResubmit: boolean;
   /** Called when a file that must be sent is missing or changed: the caller decides how to refuse. */
   refuse: (detail: string) => never;
-}
-
-/** Streamed: an upload file can be hundreds of megabytes. */
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** What catching up will do with each of the origin's files, without doing it (also `replay --dry-run`). */
@@ -50,7 +43,6 @@ export async function catchUp(ctx: RunContext, origin: RunRow, uploads: readonly
   const plan = catchUpPlan(ctx, origin, uploads, options.confirmResubmit);
   const resume: DeliveryResume = { known: new Map(), lookUpFirst: new Map() };
   const answered: UploadEntry[] = [];
-  const programOf = new Map(ctx.config.programs.map((p) => [p.certificate_type_id, p.code]));
   for (const { upload, known, action } of plan.files) {
     ledger.recordUpload(ctx.id, {
       ...upload, pmhUploadId: known.pmhUploadId, status: action === 'superseded' ? 'superseded' : known.status, accepted: known.accepted, rejected: known.rejected,
@@ -63,12 +55,9 @@ export async function catchUp(ctx: RunContext, origin: RunRow, uploads: readonly
     if (action !== 'await-result') {
       // What may be sent must be exactly what was written.
       if (!upload.path || !existsSync(upload.path)) options.refuse(`ファイル ${upload.fileName} がありません（purge 済み?）。`);
-      if ((await sha256Of(upload.path!)) !== upload.sha256) options.refuse(`ファイル ${upload.fileName} の内容が記録と一致しません。`);
+      if ((await fileSha256(upload.path!)) !== upload.sha256) options.refuse(`ファイル ${upload.fileName} の内容が記録と一致しません。`);
     }
-    ctx.files.push({
-      path: upload.path!, keysPath: upload.keysPath!, rows: upload.rows, sha256: upload.sha256, bytes: upload.path && existsSync(upload.path) ? statSync(upload.path).size : 0,
-      fileName: upload.fileName, certificateTypeId: upload.certificateTypeId, programCode: programOf.get(upload.certificateTypeId) ?? upload.certificateTypeId,
-    });
+    ctx.files.push(programFileOf(ctx.config, upload, upload.path && existsSync(upload.path) ? statSync(upload.path).size : 0));
   }
   priorAnswersOf(ledger, answered, ctx.prior);
   ctx.prior.apply = !plan.stale;

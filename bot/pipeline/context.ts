@@ -4,13 +4,14 @@
  * is a ledger step.
  */
 import type { BotConfig } from '../../config/schema.ts';
+import { tokyoDate } from '../../core/clock.ts';
 import { asPmhBotError, type PmhBotError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { UploadOutcome } from '../../flows/delivery.ts';
 import type { ScreenProfile } from '../../flows/screen/profile.ts';
 import type { Layout } from '../output/layout-file.ts';
 import type { OutputPart } from '../output/output-writer.ts';
-import type { Ledger, RunCounts, RunStatus } from '../state/ledger.ts';
+import type { Ledger, RunCounts, RunRow, RunStatus, UploadEntry } from '../state/ledger.ts';
 import type { Snapshot } from '../state/snapshot.ts';
 
 export interface RunOptions {
@@ -114,4 +115,39 @@ export class RunContext {
     Object.assign(this.counts, counts);
     this.ledger.updateCounts(this.id, counts);
   }
+}
+
+/** A file an earlier run wrote, as a run's file list holds it (its size measured by the caller). */
+export function programFileOf(config: BotConfig, upload: UploadEntry, bytes: number): ProgramFile {
+  const program = config.programs.find((p) => p.certificate_type_id === upload.certificateTypeId);
+  return {
+    path: upload.path!, keysPath: upload.keysPath!, rows: upload.rows, sha256: upload.sha256, bytes,
+    fileName: upload.fileName, certificateTypeId: upload.certificateTypeId, programCode: program?.code ?? upload.certificateTypeId,
+  };
+}
+
+export interface EarlierFilesContext {
+  id: string;
+  dir: string;
+  config: BotConfig;
+  ledger: Ledger;
+  snapshot: Snapshot;
+  log: Logger;
+  layout: Layout;
+  profile: ScreenProfile;
+  /** The run whose base date and counts carry over. */
+  carried: RunRow;
+  /** The mode the files were written in (null: the config's). */
+  mode: 'full' | 'diff' | null;
+}
+
+/** A context that delivers files an earlier run wrote (approve, replay, settle): that run's base date, mode and counts. */
+export function earlierFilesContext(options: EarlierFilesContext): RunContext {
+  const { carried, config } = options;
+  const ctx = new RunContext(
+    options.id, options.dir, carried.base_date ?? tokyoDate(), { ...config, pmh: { ...config.pmh, mode: options.mode ?? config.pmh.mode } },
+    options.ledger, options.snapshot, options.log, options.layout, options.profile,
+  );
+  Object.assign(ctx.counts, { extracted: carried.extracted, quarantined: carried.quarantined, uploaded: carried.uploaded, deleted: carried.deleted });
+  return ctx;
 }

@@ -67,10 +67,7 @@ function ledgerJournal(ctx: RunContext): DeliveryJournal {
         ledger.endStep(ctx.id, step, 'failed', { errorCode: failure.code, errorMessage: failure.describeIn('ja').message });
       },
     },
-    retryWait: (step, attempt, error, delayMs) => {
-      ledger.startStep(ctx.id, step);
-      ledger.endStep(ctx.id, step, 'succeeded', { detail: { afterAttempt: attempt, code: error.code, delayMs } });
-    },
+    retryWait: (step, attempt, error, delayMs) => ledger.noteStep(ctx.id, step, { afterAttempt: attempt, code: error.code, delayMs }),
     fileStatus,
     earlierStatuses: (file) => ledger.uploadsByHash(file.sha256).filter((u) => u.fileName === file.fileName).map((u) => u.status),
     apiChunks: (file) => ledger.apiChunksOfFile(file.sha256, file.fileName),

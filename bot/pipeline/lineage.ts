@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { pmhError } from '../../core/errors.ts';
+import { pmhError, type PmhBotError } from '../../core/errors.ts';
 import type { Ledger, RunRow, UploadEntry } from '../state/ledger.ts';
 import { processAlive } from '../state/process-alive.ts';
 import type { Snapshot } from '../state/snapshot.ts';
@@ -105,10 +105,17 @@ export function recordCrash(ledger: Ledger, run: RunRow): void {
   if (!ledger.steps(run.id).some((s) => s.name === 'shape' && s.status === 'succeeded')) {
     rmSync(join(run.run_dir, 'upload'), { recursive: true, force: true });
   }
-  const error = pmhError('RunCrashed', { runId: run.id, pid: run.pid, host: run.host });
+  const error = closeCrashedSteps(ledger, run);
   const described = error.describeIn('ja');
-  for (const step of ledger.steps(run.id).filter((s) => s.status === 'running')) {
-    ledger.endStep(run.id, step.name, 'failed', { errorCode: 'RunCrashed', errorMessage: described.message });
-  }
   ledger.finishRun(run.id, 'failed', { code: error.code, kind: error.kind, message: described.message, hint: described.hint });
+}
+
+/** Marks the steps a crashed run left running as failed; returns the crash, for the run's own record. */
+export function closeCrashedSteps(ledger: Ledger, run: RunRow): PmhBotError {
+  const error = pmhError('RunCrashed', { runId: run.id, pid: run.pid, host: run.host });
+  const message = error.describeIn('ja').message;
+  for (const step of ledger.steps(run.id).filter((s) => s.status === 'running')) {
+    ledger.endStep(run.id, step.name, 'failed', { errorCode: 'RunCrashed', errorMessage: message });
+  }
+  return error;
 }

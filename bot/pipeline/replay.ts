@@ -15,14 +15,13 @@
  *   a whole new cycle, which like every run first settles what earlier runs left at PMH.
  */
 import type { BotConfig } from '../../config/schema.ts';
-import { tokyoDate } from '../../core/clock.ts';
 import { asPmhBotError, pmhError, type PmhBotError } from '../../core/errors.ts';
 import type { ScreenProfile } from '../../flows/screen/profile.ts';
 import { Ledger, type RunRow } from '../state/ledger.ts';
 import { ledgerPath, makeRunDir, newRunId, snapshotPath } from '../state/paths.ts';
 import { Snapshot } from '../state/snapshot.ts';
 import { catchUp, catchUpPlan } from './catch-up.ts';
-import { RunContext, type RunSummary } from './context.ts';
+import { earlierFilesContext, type RunSummary } from './context.ts';
 import { finish } from './finish.ts';
 import { isCrashed, originOf, recordCrash, type FileAction } from './lineage.ts';
 import { runCycle } from './run.ts';
@@ -105,25 +104,20 @@ async function deliverAgain(config: BotConfig, ledger: Ledger, snapshot: Snapsho
   const origin = ledger.run(plan.originRunId!)!;
   const runId = newRunId();
   const runDir = makeRunDir(config, runId);
-  const baseDate = parent.base_date ?? tokyoDate();
   const log = runLogger(config, runDir, { runId, parentRunId: parent.id });
-  const mode = origin.mode ?? config.pmh.mode;
-  const ctx = new RunContext(
-    runId, runDir, baseDate, { ...config, pmh: { ...config.pmh, mode } }, ledger, snapshot, log, layoutOf(config),
-    options.profile ?? screenProfileOf(config),
-  );
+  const ctx = earlierFilesContext({
+    id: runId, dir: runDir, config, ledger, snapshot, log, layout: layoutOf(config), profile: options.profile ?? screenProfileOf(config), carried: parent, mode: origin.mode,
+  });
   ctx.snapshotRun = origin.id;
-  ledger.startRun(runId, 'replay', runDir, baseDate, { parentRunId: parent.id });
-  ledger.setDifferential(runId, mode, origin.snapshot_generation ?? snapshot.generation());
-  Object.assign(ctx.counts, { extracted: parent.extracted, quarantined: parent.quarantined, uploaded: parent.uploaded, deleted: parent.deleted });
+  ledger.startRun(runId, 'replay', runDir, ctx.baseDate, { parentRunId: parent.id });
+  ledger.setDifferential(runId, ctx.mode, origin.snapshot_generation ?? snapshot.generation());
   ledger.updateCounts(runId, ctx.counts);
   log.info({ parentRunId: parent.id, originRunId: origin.id, stale: plan.stale, files: plan.files.map((f) => ({ file: f.fileName, action: f.action })) }, 'replay started');
 
   let error: PmhBotError | null = null;
   try {
-    ledger.startStep(runId, 'replay');
-    ledger.endStep(runId, 'replay', 'succeeded', {
-      detail: { parent: parent.id, origin: origin.id, stale: plan.stale, files: plan.files.map((f) => ({ file: f.fileName, action: f.action, pmhUploadId: f.pmhUploadId })) },
+    ledger.noteStep(runId, 'replay', {
+      parent: parent.id, origin: origin.id, stale: plan.stale, files: plan.files.map((f) => ({ file: f.fileName, action: f.action, pmhUploadId: f.pmhUploadId })),
     });
     await catchUp(ctx, origin, ledger.uploads(parent.id), {
       confirmResubmit: !!options.confirmResubmit,

@@ -10,7 +10,6 @@
  * command that settles it; it never guesses.
  */
 import type { BotConfig } from '../../config/schema.ts';
-import { tokyoDate } from '../../core/clock.ts';
 import { asPmhBotError, pmhError, type PmhBotError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { ScreenProfile } from '../../flows/screen/profile.ts';
@@ -18,9 +17,9 @@ import { Ledger, type RunRow } from '../state/ledger.ts';
 import { ledgerPath, snapshotPath } from '../state/paths.ts';
 import { Snapshot } from '../state/snapshot.ts';
 import { catchUp } from './catch-up.ts';
-import { RunContext } from './context.ts';
+import { earlierFilesContext } from './context.ts';
 import { finish } from './finish.ts';
-import { ANSWERED, isCrashed, latestKnown, mayBeAtPmh, originOf, recordCrash } from './lineage.ts';
+import { ANSWERED, closeCrashedSteps, isCrashed, latestKnown, mayBeAtPmh, originOf, recordCrash } from './lineage.ts';
 import { layoutOf, runLogger } from './settings.ts';
 
 /** An earlier delivery to finish: the run that last worked on the files (head) and the run that wrote them (origin). */
@@ -82,15 +81,6 @@ export function findUnsettled(ledger: Ledger, snapshot: Snapshot, currentRunId: 
     .map(({ head, origin, reason }) => ({ headId: head.id, originId: origin.id, reason }));
 }
 
-/** Marks the steps a crashed run left running as failed (the run itself is finished by its settling). */
-function closeCrashedSteps(ledger: Ledger, run: RunRow): void {
-  const error = pmhError('RunCrashed', { runId: run.id, pid: run.pid, host: run.host });
-  const message = error.describeIn('ja').message;
-  for (const step of ledger.steps(run.id).filter((s) => s.status === 'running')) {
-    ledger.endStep(run.id, step.name, 'failed', { errorCode: 'RunCrashed', errorMessage: message });
-  }
-}
-
 /** Finishes one earlier delivery in the earlier run's own record; returns how it ended. */
 async function settleOne(config: BotConfig, profile: ScreenProfile, item: Unsettled, byRunId: string): Promise<{ settled: SettledRun; error: PmhBotError | null }> {
   const ledger = new Ledger(ledgerPath(config));
@@ -99,15 +89,10 @@ async function settleOne(config: BotConfig, profile: ScreenProfile, item: Unsett
   const origin = ledger.run(item.originId)!;
   if (isCrashed(head)) closeCrashedSteps(ledger, head);
   const log = runLogger(config, head.run_dir, { runId: head.id, settledBy: byRunId });
-  const mode = origin.mode ?? config.pmh.mode;
-  const ctx = new RunContext(
-    head.id, head.run_dir, head.base_date ?? tokyoDate(), { ...config, pmh: { ...config.pmh, mode } }, ledger, snapshot, log, layoutOf(config), profile,
-  );
+  const ctx = earlierFilesContext({ id: head.id, dir: head.run_dir, config, ledger, snapshot, log, layout: layoutOf(config), profile, carried: head, mode: origin.mode });
   ctx.snapshotRun = origin.id;
-  Object.assign(ctx.counts, { extracted: head.extracted, quarantined: head.quarantined, uploaded: head.uploaded, deleted: head.deleted });
   ledger.resumeRun(head.id);
-  ledger.startStep(head.id, 'settle');
-  ledger.endStep(head.id, 'settle', 'succeeded', { detail: { by: byRunId, origin: origin.id, reason: item.reason } });
+  ledger.noteStep(head.id, 'settle', { by: byRunId, origin: origin.id, reason: item.reason });
   log.warn({ by: byRunId, origin: origin.id, reason: item.reason }, 'finishing this run\'s delivery before a new run extracts');
   let error: PmhBotError | null = null;
   try {

@@ -251,6 +251,12 @@ export class Ledger {
     return row.seq;
   }
 
+  /** A step that is over as soon as it is taken (an approval, a plan, a wait): recorded as succeeded with its detail. */
+  noteStep(runId: string, name: string, detail: Record<string, unknown>): void {
+    this.startStep(runId, name);
+    this.endStep(runId, name, 'succeeded', { detail });
+  }
+
   /** Ends the newest running step of that name. */
   endStep(
     runId: string,

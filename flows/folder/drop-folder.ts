@@ -5,11 +5,11 @@
  * flushed to disk, renamed into place, and only then is the completion marker
  * `<name>.done` written. The flow knows nothing of records or ledgers: it moves bytes.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pmhError } from '../../core/errors.ts';
+import { fileSha256 } from '../../core/file-hash.ts';
 
 /** Readable by the batch tool's group, never by everyone: the file holds personal data (on Windows the folder's ACL decides). */
 const FILE_MODE = 0o640;
@@ -29,12 +29,6 @@ export interface DropOptions {
   sha256: string;
   /** For the hints. */
   runId: string;
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -95,7 +89,7 @@ export async function dropFile(source: string, options: DropOptions): Promise<Dr
   let copied = false;
   try {
     if (await exists(target)) {
-      if ((await sha256Of(target)) !== options.sha256) throw pmhError('DropFolderOccupied', where);
+      if ((await fileSha256(target)) !== options.sha256) throw pmhError('DropFolderOccupied', where);
     } else {
       await copyAtomically(source, target);
       copied = true;
