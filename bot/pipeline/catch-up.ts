@@ -76,7 +76,7 @@ export async function catchUp(ctx: RunContext, origin: RunRow, uploads: readonly
   } else {
     // Answered entirely before, never applied (a crash between the answer and the snapshot): applied now.
     const delivering = new Set(ctx.files.map((f) => f.certificateTypeId));
-    const waiting = new Set(snapshot.pendingTypes().filter((p) => p.runId === origin.id).map((p) => p.type));
+    const waiting = new Set(snapshot.pendingTypes(origin.id).map((p) => p.type));
     for (const type of new Set(answered.map((known) => known.certificateTypeId))) {
       // Not stale, so every file of a type not being delivered now was answered.
       if (delivering.has(type) || !waiting.has(type) || ctx.prior.refusedTypes.has(type)) continue;

@@ -121,7 +121,8 @@ export async function settleEarlierRuns(config: BotConfig, profile: ScreenProfil
     settled.push(one);
     log.info({ run: one.runId, status: one.status, code: one.errorCode }, 'an earlier run\'s delivery was settled');
     if (!error || ANSWERED_ERRORS.has(error.code)) continue;
-    if (error.kind !== 'business') throw error;
+    // Already says which run and what to do (a file it would have to send is gone or changed).
+    if (error.kind !== 'business' || error.code === 'EarlierRunUnsettled') throw error;
     const described = error.describeIn('ja');
     const command = error.code === 'ResubmitNeedsConfirmation' ? `pmh-bot replay ${one.runId} --confirm-resubmit` : `pmh-bot show ${one.runId}`;
     throw pmhError('EarlierRunUnsettled', { runId: one.runId, detail: described.message, command }, error);

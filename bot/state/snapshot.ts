@@ -237,10 +237,13 @@ export class Snapshot {
     return { upserted, deleted };
   }
 
-  /** Runs and types with records still waiting in `pending` for PMH's answer to be applied. */
-  pendingTypes(): { runId: string; type: string }[] {
+  /** Runs and types with records still waiting in `pending` for PMH's answer to be applied (of one run, when named). */
+  pendingTypes(runId?: string): { runId: string; type: string }[] {
     this.flush();
-    return this.db.prepare('SELECT DISTINCT run_id AS runId, type FROM pending').all() as { runId: string; type: string }[];
+    const rows = runId === undefined
+      ? this.db.prepare('SELECT DISTINCT run_id AS runId, type FROM pending').all()
+      : this.db.prepare('SELECT DISTINCT run_id AS runId, type FROM pending WHERE run_id = ?').all(runId);
+    return rows as { runId: string; type: string }[];
   }
 
   /** A run's proposed records that will never be applied (a later run covered them): dropped. */
