@@ -3,6 +3,7 @@
 import type { FaultState } from './faults.ts';
 import type { PendingLogins } from './pending-logins.ts';
 import type { PendingUploads } from './pending-uploads.ts';
+import type { PortalState } from './portal-state.ts';
 import type { SimCertificateType, SimUser } from './types.ts';
 import type { Sessions } from './sessions.ts';
 import type { StatsCounter } from './stats.ts';
@@ -15,6 +16,8 @@ export interface SimContext {
   /** Logins waiting for the one-time password. */
   pendingLogins: PendingLogins;
   pending: PendingUploads;
+  /** The portal screen's path tokens and notice acknowledgements (unused by the classic screen). */
+  portal: PortalState;
   faults: FaultState;
   stats: StatsCounter;
   /** Aborted when the simulator closes (ends a slow response early). */

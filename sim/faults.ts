@@ -161,6 +161,14 @@ export class FaultState {
     return true;
   }
 
+  /** As takeSessionExpiry, for a screen whose pages stand for the classic points named. */
+  takeSessionExpiryAt(points: readonly ExpiryPoint[]): boolean {
+    const at = this.faults.expireSession?.at;
+    if (at === undefined || !points.includes(at)) return false;
+    delete this.faults.expireSession;
+    return true;
+  }
+
   renameLabels(html: string): string {
     const renames = this.faults.renameLabels;
     if (!renames) return html;
@@ -171,6 +179,11 @@ export class FaultState {
 
   confirmStyle(): ConfirmStyle {
     return this.faults.confirmStyle ?? 'page';
+  }
+
+  /** The confirmStyle fault as set; null when unset (a screen may then confirm its own way). */
+  chosenConfirmStyle(): ConfirmStyle | null {
+    return this.faults.confirmStyle ?? null;
   }
 
   warnsOfDuplicates(): boolean {

@@ -73,8 +73,8 @@ export async function readUrlEncoded(req: IncomingMessage, limitBytes = 64 * 102
 }
 
 /** Writes, waiting for the socket to drain when its buffer is full. */
-export async function write(res: ServerResponse, text: string): Promise<void> {
-  if (res.write(text)) return;
+export async function write(res: ServerResponse, chunk: string | Buffer): Promise<void> {
+  if (res.write(chunk)) return;
   await new Promise<void>((resolve) => {
     const done = (): void => {
       res.off('drain', done);

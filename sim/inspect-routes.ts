@@ -40,10 +40,15 @@ export async function handleInspection(ctx: SimContext, req: IncomingMessage, re
     if (!type) return sendJson(res, 400, { error: 'query parameter "type" is required' });
     return streamJsonArray<RecordCursor>(res, (after) => ctx.store.recordsPage(type, after, PAGE_SIZE));
   }
+  if (path === '/__sim/notice/reset' && method === 'POST') {
+    ctx.portal.forgetNotices();
+    return sendJson(res, 200, { reset: true });
+  }
   if (path === '/__sim/reset' && method === 'POST') {
     ctx.queue.reset();
     ctx.faults.clear();
     ctx.stats.reset();
+    ctx.portal.forgetNotices();
     ctx.pending.discardAll();
     ctx.store.reset();
     for (const name of await readdir(ctx.uploadDir)) await unlink(join(ctx.uploadDir, name)).catch(() => undefined);

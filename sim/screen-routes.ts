@@ -1,25 +1,23 @@
-// The screen: login (with a one-time password for users who have one), menu, upload,
+// The classic screen: login (with a one-time password for users who have one), menu, upload,
 // confirmation, history and error list.
 
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { rename, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import type { SimContext } from './context.ts';
 import { certificateTypeLabel } from './context.ts';
 import { sendErrorsCsv } from './errors-csv.ts';
+import { clearFlash, flashKey, setFlash } from './flash.ts';
 import { cookieHeader, parseCookies, readUrlEncoded, redirect, sendHtml } from './http.ts';
 import { MAX_FILES, NotMultipartError, readUploadForm } from './multipart.ts';
 import type { UploadForm } from './multipart.ts';
 import { confirmPage, errorsPage, historyPage, loginPage, menuPage, messagePage, otpPage, uploadPage } from './pages.ts';
 import { PENDING_LOGIN_COOKIE, PENDING_LOGIN_SECONDS } from './pending-logins.ts';
-import type { PendingFile } from './pending-uploads.ts';
+import { isUploadMode, registerUpload } from './register-upload.ts';
 import type { Session } from './sessions.ts';
 import { SESSION_COOKIE } from './sessions.ts';
+import { endSession, findUser, openSession } from './sign-in.ts';
 import { verifyTotp } from './totp.ts';
-import type { UploadMode } from './types.ts';
 
-const FLASH_COOKIE = 'PMHFLASH';
 const FLASH_TEXT: Record<string, string> = {
   logout: 'ログアウトしました。',
   expired: 'セッションの有効期限が切れました。再度ログインしてください。',
@@ -49,10 +47,7 @@ export async function handleScreen(ctx: SimContext, req: IncomingMessage, res: S
   if (ctx.faults.takeSessionExpiry(path)) {
     req.resume();
     endSession(ctx, session);
-    return redirect(res, '/login', [
-      cookieHeader(SESSION_COOKIE, '', { clear: true }),
-      cookieHeader(FLASH_COOKIE, 'expired'),
-    ]);
+    return redirect(res, '/login', [cookieHeader(SESSION_COOKIE, '', { clear: true }), setFlash('expired')]);
   }
   if (path === '/' && method === 'GET') return redirect(res, '/menu');
   if (path === '/menu' && method === 'GET') return sendHtml(res, 200, menuPage(session.userId));
@@ -64,7 +59,7 @@ export async function handleScreen(ctx: SimContext, req: IncomingMessage, res: S
   if (confirm) {
     const token = confirm[1] ?? '';
     if (method === 'GET') return showConfirm(ctx, res, session, token);
-    if (method === 'POST') return registerUpload(ctx, req, res, session, token);
+    if (method === 'POST') return confirmUpload(ctx, req, res, session, token);
   }
   if (path === '/history' && method === 'GET') return showHistory(ctx, res, session, url);
   const errors = /^\/history\/([^/]+)\/(errors|errors\.csv)$/.exec(path);
@@ -84,9 +79,9 @@ function notFound(res: ServerResponse, session: Session): void {
 }
 
 function showLogin(res: ServerResponse, cookies: Map<string, string>): void {
-  const flash = FLASH_TEXT[cookies.get(FLASH_COOKIE) ?? ''];
+  const flash = FLASH_TEXT[flashKey(cookies)];
   if (flash) {
-    sendHtml(res, 200, loginPage({ status: flash }), [cookieHeader(FLASH_COOKIE, '', { clear: true })]);
+    sendHtml(res, 200, loginPage({ status: flash }), [clearFlash()]);
     return;
   }
   sendHtml(res, 200, loginPage());
@@ -96,7 +91,7 @@ async function login(ctx: SimContext, req: IncomingMessage, res: ServerResponse,
   const form = await readUrlEncoded(req);
   const userId = form.get('userId') ?? '';
   const password = form.get('password') ?? '';
-  const user = ctx.users.find((u) => u.userId === userId && sameSecret(u.password, password));
+  const user = findUser(ctx, userId, password);
   if (!user) {
     ctx.stats.count('failedLogins');
     sendHtml(res, 401, loginPage({ alert: 'ユーザーIDまたはパスワードが正しくありません。', userId }));
@@ -111,9 +106,7 @@ async function login(ctx: SimContext, req: IncomingMessage, res: ServerResponse,
 }
 
 function startSession(ctx: SimContext, res: ServerResponse, userId: string, previous: Session | undefined, cookies: string[] = []) {
-  if (previous) endSession(ctx, previous);
-  const session = ctx.sessions.create(userId);
-  ctx.stats.count('logins');
+  const session = openSession(ctx, userId, previous);
   redirect(res, '/menu', [...cookies, cookieHeader(SESSION_COOKIE, session.id)]);
 }
 
@@ -144,24 +137,10 @@ async function checkOtp(
   startSession(ctx, res, user.userId, previous, [cookieHeader(PENDING_LOGIN_COOKIE, '', { clear: true })]);
 }
 
-function sameSecret(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(given, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 function logout(ctx: SimContext, req: IncomingMessage, res: ServerResponse, session: Session | undefined): void {
   req.resume();
   if (session) endSession(ctx, session);
-  redirect(res, '/login', [
-    cookieHeader(SESSION_COOKIE, '', { clear: true }),
-    cookieHeader(FLASH_COOKIE, session ? 'logout' : '', { clear: !session }),
-  ]);
-}
-
-function endSession(ctx: SimContext, session: Session): void {
-  ctx.pending.discardSession(session.id);
-  ctx.sessions.destroy(session.id);
+  redirect(res, '/login', [cookieHeader(SESSION_COOKIE, '', { clear: true }), session ? setFlash('logout') : clearFlash()]);
 }
 
 function uploadFormState(ctx: SimContext) {
@@ -203,7 +182,7 @@ async function postUpload(ctx: SimContext, req: IncomingMessage, res: ServerResp
   }
   if (ctx.faults.confirmStyle() === 'modal' && form.fields.get('confirmed') === '1') {
     ctx.pending.discardSession(session.id);
-    const id = await register(ctx, session, { files: form.files, certificateTypeId, mode });
+    const id = await registerUpload(ctx, session.userId, { files: form.files, certificateTypeId, mode });
     return redirect(res, `/history?registered=${encodeURIComponent(id)}`);
   }
   const pending = ctx.pending.add({
@@ -213,10 +192,6 @@ async function postUpload(ctx: SimContext, req: IncomingMessage, res: ServerResp
     mode,
   });
   redirect(res, `/upload/confirm/${pending.token}`);
-}
-
-function isUploadMode(value: string): value is UploadMode {
-  return value === 'diff' || value === 'full';
 }
 
 function confirmationGone(res: ServerResponse, session: Session): void {
@@ -244,37 +219,12 @@ function showConfirm(ctx: SimContext, res: ServerResponse, session: Session, tok
   sendHtml(res, 200, html);
 }
 
-async function registerUpload(ctx: SimContext, req: IncomingMessage, res: ServerResponse, session: Session, token: string) {
+async function confirmUpload(ctx: SimContext, req: IncomingMessage, res: ServerResponse, session: Session, token: string) {
   req.resume();
   const pending = ctx.pending.take(token, session.id);
   if (!pending) return confirmationGone(res, session);
-  const id = await register(ctx, session, pending);
+  const id = await registerUpload(ctx, session.userId, pending);
   redirect(res, `/history?registered=${encodeURIComponent(id)}`);
-}
-
-/** Makes the files one upload (one 受付番号) and queues it; returns the 受付番号. */
-async function register(
-  ctx: SimContext,
-  session: Session,
-  upload: { files: readonly PendingFile[]; certificateTypeId: string; mode: UploadMode },
-): Promise<string> {
-  const files = [];
-  for (const file of upload.files) {
-    const path = join(ctx.uploadDir, `${randomBytes(12).toString('hex')}.csv`);
-    await rename(file.path, path);
-    files.push({ fileName: file.fileName, sha256: file.sha256, bytes: file.bytes, path });
-  }
-  const stored = ctx.store.createUpload({
-    files,
-    certificateTypeId: upload.certificateTypeId,
-    mode: upload.mode,
-    uploadedBy: session.userId,
-    receivedAt: new Date().toISOString(),
-  });
-  ctx.stats.count('registrations');
-  ctx.faults.planUpload(stored.id);
-  ctx.queue.enqueue(stored.id);
-  return stored.id;
 }
 
 function showHistory(ctx: SimContext, res: ServerResponse, session: Session, url: URL): void {

@@ -1,4 +1,5 @@
-// The PMH simulator: an imitation of the PMH municipal upload screen plus a JSON inspection
+// The PMH simulator: an imitation of the PMH municipal upload screen (the classic one, or
+// the 連携ポータル with `screen: 'portal'`) plus the registration API and a JSON inspection
 // API, on localhost, for the demo and the tests. It stands in for a system we do not own, so
 // it shares no code with the bot.
 
@@ -12,15 +13,20 @@ import { handleApi } from './api-routes.ts';
 import { handleApiInspection } from './api-inspect.ts';
 import { ApiState, DEFAULT_API_MAX_BYTES, DEFAULT_API_MAX_RECORDS } from './api-state.ts';
 import type { SimContext } from './context.ts';
-import type { SimCertificateType, SimUser } from './types.ts';
+import type { SimCertificateType, SimScreen, SimUser } from './types.ts';
+import { SIM_SCREENS } from './types.ts';
 import { FaultState, parseFaults } from './faults.ts';
 import type { SimFaults } from './faults.ts';
 import { sendHtml } from './http.ts';
 import { handleInspection } from './inspect-routes.ts';
-import { systemErrorPage } from './pages.ts';
+import { maintenancePage, systemErrorPage } from './pages.ts';
 import { PendingLogins } from './pending-logins.ts';
 import { PendingUploads } from './pending-uploads.ts';
+import { portalErrorPage, portalMaintenancePage } from './portal-pages.ts';
+import { handlePortal } from './portal-routes.ts';
+import { PortalState } from './portal-state.ts';
 import { answeredByFault } from './response-faults.ts';
+import type { FaultPages } from './response-faults.ts';
 import { handleScreen } from './screen-routes.ts';
 import { Sessions } from './sessions.ts';
 import { StatsCounter } from './stats.ts';
@@ -28,11 +34,13 @@ import { SimStore } from './store.ts';
 import { base32Decode } from './totp.ts';
 import { UploadQueue } from './upload-queue.ts';
 
-export type { SimCertificateType, SimUser } from './types.ts';
+export type { SimCertificateType, SimScreen, SimUser } from './types.ts';
 
 export interface SimOptions {
   host?: string;
   port?: number;
+  /** Which screen answers: 'classic' (default) or 'portal' (the 連携ポータル; classic paths are then 404). */
+  screen?: SimScreen;
   users: SimUser[];
   certificateTypes: SimCertificateType[];
   /** SQLite file for the simulator's state; ':memory:' (default) forgets everything on close. */
@@ -61,7 +69,21 @@ export type { ApiRecordKey, ApiRequestEntry, ApiStats } from './api-state.ts';
 export type { ApiRecordError, ApiResult } from './api-routes.ts';
 export { API_PATH } from './api-routes.ts';
 
+/** A simulated screen: its routes, and the pages the response faults show on it. */
+interface Screen {
+  handle(ctx: SimContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
+  pages: FaultPages;
+}
+
+const SCREENS: Record<SimScreen, Screen> = {
+  classic: { handle: handleScreen, pages: { maintenance: maintenancePage, systemError: systemErrorPage } },
+  portal: { handle: handlePortal, pages: { maintenance: portalMaintenancePage, systemError: portalErrorPage } },
+};
+
 export async function startSimulator(opts: SimOptions): Promise<Simulator> {
+  const screenName = opts.screen ?? 'classic';
+  if (!SIM_SCREENS.includes(screenName)) throw new Error(`unknown screen: ${String(screenName)} (classic or portal)`);
+  const screen = SCREENS[screenName];
   for (const user of opts.users) {
     if (user.totpSecret !== undefined) base32Decode(user.totpSecret); // a bad secret fails at start-up
   }
@@ -87,8 +109,9 @@ export async function startSimulator(opts: SimOptions): Promise<Simulator> {
     sessions: new Sessions(),
     pendingLogins: new PendingLogins(),
     pending: new PendingUploads(),
+    portal: new PortalState(),
     faults,
-    stats: new StatsCounter(),
+    stats: new StatsCounter(screenName === 'portal'),
     shutdown: shutdown.signal,
     queue,
     users: [...opts.users],
@@ -101,7 +124,7 @@ export async function startSimulator(opts: SimOptions): Promise<Simulator> {
 
   const inFlight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    const handling = handle(ctx, api, req, res).finally(() => inFlight.delete(handling));
+    const handling = handle(ctx, api, screen, req, res).finally(() => inFlight.delete(handling));
     inFlight.add(handling);
   });
   await new Promise<void>((resolve, reject) => {
@@ -134,7 +157,7 @@ export async function startSimulator(opts: SimOptions): Promise<Simulator> {
   };
 }
 
-async function handle(ctx: SimContext, api: ApiState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(ctx: SimContext, api: ApiState, screen: Screen, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname.startsWith('/__sim/api/')) {
@@ -151,11 +174,11 @@ async function handle(ctx: SimContext, api: ApiState, req: IncomingMessage, res:
       await handleApi(ctx, api, req, res, url);
       return;
     }
-    if (!(await answeredByFault(ctx, req, res, url))) await handleScreen(ctx, req, res, url);
+    if (!(await answeredByFault(ctx, req, res, url, screen.pages))) await screen.handle(ctx, req, res, url);
   } catch (error) {
     console.error('[pmh-sim] request failed:', error);
     if (!res.headersSent) {
-      sendHtml(res, 500, systemErrorPage());
+      sendHtml(res, 500, screen.pages.systemError());
     } else {
       res.destroy();
     }

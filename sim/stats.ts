@@ -7,6 +7,8 @@ export interface SimStats {
   otpFailures: number;
   uploadPosts: number;
   registrations: number;
+  /** Portal screen only: once-a-day notice pages served. */
+  noticesShown?: number;
   /** Screen requests per pathname, with ids and tokens replaced by :id and :token. */
   requests: Record<string, number>;
 }
@@ -16,6 +18,9 @@ type Counter = Exclude<keyof SimStats, 'requests'>;
 export class StatsCounter {
   private counters: Record<Counter, number> = emptyCounters();
   private readonly requests = new Map<string, number>();
+
+  /** `countsNotices`: the screen has a notice page, so the snapshot shows noticesShown. */
+  constructor(private readonly countsNotices = false) {}
 
   count(counter: Counter): void {
     this.counters[counter]++;
@@ -27,7 +32,8 @@ export class StatsCounter {
   }
 
   snapshot(): SimStats {
-    return { ...this.counters, requests: Object.fromEntries(this.requests) };
+    const { noticesShown, ...counters } = this.counters;
+    return { ...counters, ...(this.countsNotices ? { noticesShown } : {}), requests: Object.fromEntries(this.requests) };
   }
 
   reset(): void {
@@ -37,11 +43,15 @@ export class StatsCounter {
 }
 
 function emptyCounters(): Record<Counter, number> {
-  return { logins: 0, failedLogins: 0, otpFailures: 0, uploadPosts: 0, registrations: 0 };
+  return { logins: 0, failedLogins: 0, otpFailures: 0, uploadPosts: 0, registrations: 0, noticesShown: 0 };
 }
 
 export function normalisePath(pathname: string): string {
   return pathname
     .replace(/^\/upload\/confirm\/[^/]+$/, '/upload/confirm/:token')
-    .replace(/^\/history\/[^/]+\/(errors|errors\.csv)$/, '/history/:id/$1');
+    .replace(/^\/history\/[^/]+\/(errors|errors\.csv)$/, '/history/:id/$1')
+    .replace(/^\/portal\/s\/[^/]+\//, '/portal/s/:token/')
+    .replace(/^(\/portal\/s\/:token\/exchange\/send\/confirm\/)[^/]+$/, '$1:token')
+    .replace(/^(\/portal\/s\/:token\/exchange\/send\/receipt\/)[^/]+$/, '$1:id')
+    .replace(/^(\/portal\/s\/:token\/exchange\/status\/)[^/]+(\/errors|\/errors\.csv)$/, '$1:id$2');
 }

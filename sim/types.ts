@@ -2,6 +2,10 @@
 
 export type UploadMode = 'diff' | 'full';
 
+/** Which simulated screen answers: the classic upload screen or the 連携ポータル. */
+export type SimScreen = 'classic' | 'portal';
+export const SIM_SCREENS: readonly SimScreen[] = ['classic', 'portal'];
+
 export const UPLOAD_STATUS = {
   received: '受付済',
   processing: '処理中',
