@@ -49,6 +49,11 @@ export function describeIssue(issue: Issue, present: boolean): Bilingual {
         return { ja: 'http:// または https:// で始まる URL を指定してください', en: 'must be an http(s) URL' };
       }
       return { ja: `形式が違います（${formatJa(issue.message)}）`, en: `wrong format (${issue.message})` };
+    case 'custom': {
+      // A check written for an operator carries its Japanese text in params.ja.
+      const ja = (issue.params as { ja?: unknown } | undefined)?.ja;
+      return typeof ja === 'string' ? { ja, en: issue.message } : { ja: `値が正しくありません（${issue.message}）`, en: issue.message };
+    }
     default:
       return { ja: `値が正しくありません（${issue.message}）`, en: issue.message };
   }

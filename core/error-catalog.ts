@@ -231,12 +231,36 @@ export const errorCatalog = entries({
     },
   },
   ScreenChanged: {
-    kind: 'system',
+    kind: 'business',
     title: { ja: 'PMH の画面が想定と異なります', en: 'The PMH screen is not as expected' },
     message: { ja: '手順「{step}」で「{element}」が見つかりません: {detail}', en: 'At step "{step}", "{element}" was not found: {detail}' },
     hint: {
-      ja: 'PMH の画面が変更された可能性があります。証跡フォルダーのスクリーンショットを確認し、画面プロファイルの修正をベンダーに依頼してください。',
-      en: 'The PMH screen may have changed. Check the screenshots and have the screen profile updated.',
+      ja: 'PMH の画面が変更された可能性があります。証跡フォルダーのスクリーンショットと HTML を確認し、画面プロファイルの修正をベンダーに依頼してください（pmh-bot profile check で確かめられます）。再実行しても同じ結果になります。',
+      en: 'The PMH screen may have changed. Check the screenshots and HTML in the evidence folder and have the screen profile updated (pmh-bot profile check tests it). Running again gives the same result.',
+    },
+  },
+  ScreenProfileMismatch: {
+    kind: 'business',
+    title: { ja: '画面プロファイルと PMH の画面が合いません', en: 'The screen profile does not match the PMH screen' },
+    message: {
+      ja: '手順「{step}」: 画面プロファイルの {key}（{file} の {line} 行目）にある {lookedFor} が画面にありません（新しいブラウザーでもう一度試しても同じでした）。画面にあったもの: {offered}',
+      en: 'At step "{step}": {lookedFor}, from the screen profile\'s {key} ({file} line {line}), is not on the screen (the same again from a fresh browser). The screen showed: {offered}',
+    },
+    hint: {
+      ja: '証跡フォルダーのスクリーンショットと HTML で画面を確認し、画面プロファイルのこの項目を画面に合わせて直してください（書き方は docs/screen-profile.md、確認は pmh-bot profile check）。PMH の画面が変わった可能性もあります。直すまでは再実行しても同じ結果になります。',
+      en: 'Check the screenshot and HTML in the evidence folder and correct this key of the screen profile to match the screen (docs/screen-profile.md; test it with pmh-bot profile check). The PMH screen may have changed. Until it is corrected, running again gives the same result.',
+    },
+  },
+  ErrorListColumns: {
+    kind: 'business',
+    title: { ja: 'PMH のエラー一覧を読めません', en: 'PMH\'s error list cannot be read' },
+    message: {
+      ja: '受付番号 {uploadId} のエラー一覧に、画面プロファイルの {key}（{file} の {line} 行目）の列「{column}」がありません。エラー一覧の列: {header}',
+      en: 'The error list of upload {uploadId} has no column "{column}" named by the screen profile\'s {key} ({file} line {line}). Its columns: {header}',
+    },
+    hint: {
+      ja: 'エラーになった行がどの対象者か分からないため、PMH の結果はまだ反映していません。画面プロファイルの errors.columns と errors.encoding を、証跡フォルダーのエラー一覧（pmh-errors-*.csv）に合わせて直してから、もう一度実行してください。PMH の結果を受付番号で取り直すので、二重に送ることはありません。',
+      en: 'PMH\'s answer has not been applied: the rows it rejected cannot be traced to recipients. Correct errors.columns and errors.encoding in the screen profile to match the error list in the evidence folder (pmh-errors-*.csv), then run again: PMH\'s result is fetched again by its upload ID, nothing is sent twice.',
     },
   },
   UploadRefused: {
@@ -330,6 +354,18 @@ export const errorCatalog = entries({
     hint: {
       ja: '前の処理が終わるのを待ってから、もう一度実行してください。同じ端末でそのプロセスが終了していれば、次の実行が自動で引き継ぎます。',
       en: 'Wait for the running one to finish, then run again. If that process has ended on the same machine, the next run takes the lock over by itself.',
+    },
+  },
+  NoRecordsToRehearse: {
+    kind: 'business',
+    title: { ja: 'リハーサルに使うファイルを作れません', en: 'No file to rehearse with' },
+    message: {
+      ja: '最初の事業（{program}）の抽出結果に、送れるレコードが 1 件もありませんでした。',
+      en: 'The extraction of the first program ({program}) gave no record that could be sent.',
+    },
+    hint: {
+      ja: '設定の programs の先頭にある事業の SQL と抽出元を確認してください（pmh-bot doctor）。',
+      en: 'Check the SQL and source of the first program in the config\'s programs (pmh-bot doctor).',
     },
   },
   ResubmitNeedsConfirmation: {

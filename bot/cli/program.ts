@@ -33,6 +33,8 @@ import { formatReplayPlan, formatRun, statusText } from './show-run.ts';
 import { doctorExitCode, runDoctor } from '../ops/doctor/doctor.ts';
 import { printDoctorReport } from './print-doctor.ts';
 import { purgeExpired } from '../state/purge.ts';
+import { checkScreenProfile } from '../pipeline/rehearse.ts';
+import { printRehearsal } from './print-rehearsal.ts';
 
 const DEFAULT_CONFIG = process.env.PMH_BOT_CONFIG ?? 'pmh-bot.yaml';
 export const EXAMPLE_CONFIG = resolve(import.meta.dirname, '../../config/pmh-bot.example.yaml');
@@ -227,6 +229,31 @@ program
       const report = await runDoctor(opts.config);
       printDoctorReport(report);
       process.exitCode = doctorExitCode(report);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+const profileCommand = program.command('profile').description('画面プロファイル / the screen profile');
+
+profileCommand
+  .command('check')
+  .description('PMH の画面をプロファイルどおりに最後の送信の手前までたどり、送信せずに止まります / walk the PMH screen with the profile up to the final submit, without submitting')
+  .option('-c, --config <file>', '設定ファイル / configuration file', DEFAULT_CONFIG)
+  .option('--headed', 'ブラウザーの画面を表示して実行する（browser.headless: false）/ show the browser window')
+  .option('--slow-mo <ms>', '操作ごとの待ち時間（ミリ秒、browser.slow_mo_ms）/ ms between browser actions')
+  .action(async (opts: { config: string } & BrowserCommandOptions) => {
+    try {
+      const browser = browserOverrides(opts);
+      const { file, config } = loadConfig(opts.config);
+      configureSecrets(config, file);
+      checkSecrets(config);
+      const check = await withRunLock(config.data_dir, { command: 'pmh-bot profile check' }, () => checkScreenProfile(withBrowserOverrides(config, browser)), {
+        ...lockOptionsFor(config, file), releaseOnSignals: true, announce: true,
+      });
+      printRehearsal(check);
+      flushLogs();
+      process.exitCode = exitCodeFor(check.error);
     } catch (error) {
       fail(error);
     }

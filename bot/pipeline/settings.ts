@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { BotConfig } from '../../config/schema.ts';
 import { createRunLogger, dailyLogDir, type Logger } from '../../core/log.ts';
 import type { ExtractionPlan } from '../../extractors/extract.ts';
-import { DEFAULT_SCREEN_PROFILE_PATH, loadScreenProfile, type ScreenProfile } from '../../flows/screen/profile.ts';
+import { throwInvalid } from '../../config/yaml-document.ts';
+import { DEFAULT_SCREEN_PROFILE_PATH, loadScreenProfile, typeLabelProblems, type ScreenProfile } from '../../flows/screen/profile.ts';
 import { DEFAULT_LAYOUT_PATH, loadLayout, type Layout } from '../output/layout-file.ts';
 
 /** The run's JSON log in its folder, plus the rolling daily log of the data directory. */
@@ -16,9 +17,26 @@ export function runLogger(config: BotConfig, runDir: string, bindings: Record<st
   });
 }
 
-/** The screen profile the config names, or the simulator's; a bad profile stops the run before anything. */
+/**
+ * The screen profile the config names, or the simulator's; a bad profile stops the run
+ * before anything, and so does one that chooses types by label without a label for each
+ * configured type.
+ */
 export function screenProfileOf(config: BotConfig): ScreenProfile {
-  return loadScreenProfile(config.pmh.screen_profile ?? DEFAULT_SCREEN_PROFILE_PATH);
+  const profile = loadScreenProfile(config.pmh.screen_profile ?? DEFAULT_SCREEN_PROFILE_PATH);
+  const unlabelled = typeLabelProblems(profile, config.programs.map((p) => p.certificate_type_id));
+  if (unlabelled.length > 0) {
+    throwInvalid(
+      profile.file,
+      unlabelled.map((key) => ({
+        path: key,
+        line: profile.lineOf('upload.certificate_types'),
+        ja: '受給者証種別を画面の表示名（{type_label}）で選ぶ手順があるため、設定の programs にあるこの種別の label が必要です',
+        en: 'a step chooses the certificate type by its label ({type_label}): this type of the config\'s programs needs its label',
+      })),
+    );
+  }
+  return profile;
 }
 
 /** The layout the config names, or the default one; a bad layout stops the run before anything. */

@@ -5,24 +5,12 @@
  * progress: submitting (the final click is about to be made), registered (PMH's 受付番号),
  * then PMH's answer with the rejected rows traced through the key maps.
  */
-import { readSecret } from '../../config/secrets.ts';
-import { pmhError } from '../../core/errors.ts';
 import type { ChannelRequest, DeliveryFile, FileStatus, UploadOutcome } from '../delivery.ts';
 import { circuitBreakerOf, retryPolicyOf } from '../retry.ts';
+import { screenAccountOf, screenTimingsOf } from './account.ts';
 import { readErrorList } from './error-list.ts';
 import { Evidence } from './evidence.ts';
-import { decodeBase32 } from './totp.ts';
 import { runScreenUploads, type UploadBatch } from './upload-flow.ts';
-
-function totpKeyOf(request: ChannelRequest<'screen'>): Buffer | null {
-  const env = request.config.pmh.totp_secret_env;
-  if (!env) return null;
-  const key = decodeBase32(readSecret(env, 'pmh.totp_secret_env'));
-  if (!key) {
-    throw pmhError('ConfigInvalid', { file: `環境変数 ${env}`, path: 'pmh.totp_secret_env', detail: 'Base32 のシークレットではありません / not a base32 secret' });
-  }
-  return key;
-}
 
 interface Upload {
   batch: UploadBatch;
@@ -66,17 +54,8 @@ export async function deliverViaScreen(request: ChannelRequest<'screen'>): Promi
   try {
     await runScreenUploads({
       runId: request.runId,
-      account: {
-        baseUrl: pmh.url,
-        userId: pmh.user_id,
-        password: readSecret(pmh.password_env, 'pmh.password_env'),
-        totpKey: totpKeyOf(request),
-      },
-      timings: {
-        pollIntervalMs: pmh.poll_interval_seconds * 1000,
-        resultTimeoutMs: pmh.result_timeout_seconds * 1000,
-        actionTimeoutMs: pmh.action_timeout_seconds * 1000,
-      },
+      account: screenAccountOf(pmh),
+      timings: screenTimingsOf(pmh),
       browser,
       profile,
       batches: uploads.map((u) => u.batch),
@@ -101,7 +80,12 @@ export async function deliverViaScreen(request: ChannelRequest<'screen'>): Promi
         accepted += outcome.accepted ?? 0;
         rejected += outcome.rejected ?? (outcome.refused ? files.reduce((n, f) => n + f.rows, 0) : 0);
         journal.outcome(outcome);
-        const rejections = outcome.errorListPath ? await readErrorList(outcome.errorListPath, files, outcome.uploadId, profile) : [];
+        const columnsMissing = (missing: string[], header: string[]): void =>
+          request.log.warn(
+            { uploadId: outcome.uploadId, missing, header },
+            'PMH\'s error list lacks columns the screen profile names: the rows are read without them (check errors.columns)',
+          );
+        const rejections = outcome.errorListPath ? await readErrorList(outcome.errorListPath, files, outcome.uploadId, profile, columnsMissing) : [];
         const rejectedKeys = new Set(rejections.map((r) => r.historyKey).filter((key): key is string => key !== null));
         const status = { pmhUploadId: outcome.uploadId, status: outcome.refused ? 'refused' : 'done', accepted: outcome.accepted, rejected: outcome.rejected };
         await journal.answered({ certificateTypeId: batch.certificateTypeId, files, status, rejectedKeys, rejections });

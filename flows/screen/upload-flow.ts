@@ -14,7 +14,7 @@
 import { basename } from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { BrowserConfig } from '../../config/schema.ts';
-import { pmhError, type PmhBotError } from '../../core/errors.ts';
+import { pmhError, PmhBotError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { contextOptions, launchBrowser } from '../browser.ts';
 import { withRetry, type CircuitBreaker, type RetryPolicy } from '../retry.ts';
@@ -105,17 +105,33 @@ export async function runScreenUploads(options: ScreenDeliveryOptions): Promise<
       }
     },
   };
+  // A control the profile names that is not there is retried once from a fresh context (a
+  // slow render), then reported as the profile problem it is: never counted by the breaker.
+  let freshAfterMissing = false;
   try {
     return await withRetry(loop, async (attempt) => {
-      browser ??= await launchBrowser(options.browser, (message) =>
-        options.log.warn({ attempt, detail: message }, 'dropped a browser event about an object already gone (the browser is closing)'),
-      );
-      await runAttempt(browser, attempt, states, options);
-      return states.map((state) => state.outcome!);
+      for (;;) {
+        browser ??= await launchBrowser(options.browser, (message) =>
+          options.log.warn({ attempt, detail: message }, 'dropped a browser event about an object already gone (the browser is closing)'),
+        );
+        try {
+          await runAttempt(browser, attempt, states, options);
+          return states.map((state) => state.outcome!);
+        } catch (error) {
+          if (!isProfileMismatch(error) || freshAfterMissing) throw error;
+          freshAfterMissing = true;
+          options.log.warn({ attempt, code: error.code }, 'the screen did not match the profile: trying once more from a fresh browser context');
+        }
+      }
     });
   } finally {
     await (browser as Browser | null)?.close().catch(() => undefined);
   }
+}
+
+/** A screen that does not match the profile (a control missing, a dialog not expected). */
+function isProfileMismatch(error: unknown): error is PmhBotError {
+  return error instanceof PmhBotError && (error.code === 'ScreenProfileMismatch' || error.code === 'ScreenChanged');
 }
 
 async function runAttempt(browser: Browser, attempt: number, states: BatchState[], options: ScreenDeliveryOptions): Promise<void> {

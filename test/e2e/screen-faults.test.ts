@@ -6,107 +6,29 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { BotConfig } from '../../config/schema.ts';
 import { setLang } from '../../core/i18n.ts';
 import { exitCodeFor } from '../../core/exit-codes.ts';
 import { Ledger } from '../../bot/state/ledger.ts';
 import { runCycle } from '../../bot/pipeline/run.ts';
-import { type RunSummary } from '../../bot/pipeline/context.ts';
 import { DEFAULT_SCREEN_PROFILE_PATH, loadScreenProfile } from '../../flows/screen/profile.ts';
 import { BASE_DATE, simJson, startDemoEnv, TEST_PASSWORD, type DemoEnv } from '../helpers/demo-env.ts';
-import { zipEntries } from '../helpers/zip-entries.ts';
-
-interface SimStats {
-  logins: number;
-  failedLogins: number;
-  otpFailures: number;
-  uploadPosts: number;
-  registrations: number;
-}
-
-interface SimUpload {
-  id: string;
-  fileName: string;
-  files?: { fileName: string }[];
-  status: string;
-  accepted: number | null;
-  rejected: number | null;
-}
-
-const FAST_RETRY = { max_attempts: 3, initial_delay_seconds: 0.2, max_delay_seconds: 1, multiplier: 2 };
-
-async function setFaults(env: DemoEnv, faults: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${env.simulator.url}/__sim/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(faults),
-  });
-  assert.equal(response.status, 200, await response.text());
-}
-
-const stats = (env: DemoEnv) => simJson<SimStats>(env.simulator, '/__sim/stats');
-const uploads = (env: DemoEnv) => simJson<SimUpload[]>(env.simulator, '/__sim/uploads');
-
-/** One program (a few hundred records), fast retries, short action timeouts. */
-function configOf(env: DemoEnv, pmh: Partial<BotConfig['pmh']> = {}, rest: Partial<BotConfig> = {}): BotConfig {
-  return {
-    ...env.config,
-    programs: env.config.programs.slice(0, 1),
-    validation: { max_invalid_ratio: 0.5 },
-    pmh: {
-      ...env.config.pmh,
-      retry: FAST_RETRY,
-      circuit_breaker: { failure_threshold: 50, cooldown_minutes: 30 },
-      action_timeout_seconds: 5,
-      ...pmh,
-    } as BotConfig['pmh'],
-    ...rest,
-  };
-}
-
-function evidenceOf(summary: RunSummary): string[] {
-  const dir = join(summary.runDir, 'evidence');
-  return existsSync(dir) ? readdirSync(dir) : [];
-}
-
-function stepsOf(summary: RunSummary): { name: string; status: string; error_code: string | null }[] {
-  const ledger = new Ledger(summary.ledgerPath);
-  try {
-    return ledger.steps(summary.runId);
-  } finally {
-    ledger.close();
-  }
-}
-
-function expectedRows(env: DemoEnv): number {
-  return env.data.expectedUploads[env.config.programs[0]!.code]!;
-}
-
-function assertSucceeded(summary: RunSummary, env: DemoEnv): void {
-  assert.equal(summary.error?.code ?? null, null, summary.error?.describeIn('ja').message);
-  assert.equal(summary.status, 'succeeded');
-  assert.equal(summary.counts.accepted, expectedRows(env));
-}
-
-function assertFailed(summary: RunSummary, code: string, kind: 'business' | 'system' | 'critical'): void {
-  assert.equal(summary.status, 'failed');
-  assert.equal(summary.error?.code, code, summary.error?.message);
-  assert.equal(summary.error?.kind, kind);
-  const ja = summary.error!.describeIn('ja');
-  assert.match(ja.message + ja.hint, /[ぁ-んァ-ン一-龥]/, 'the operator reads Japanese');
-}
-
-/** Everything a Playwright trace file holds, as one text. */
-function traceText(path: string): string {
-  return [...zipEntries(path).values()].map((data) => data.toString('utf8')).join('\n');
-}
-
-function retryWaits(summary: RunSummary): number {
-  return stepsOf(summary).filter((s) => s.name === 'screen:retry-wait').length;
-}
+import {
+  assertFailed,
+  assertSucceeded,
+  configOf,
+  evidenceOf,
+  expectedRows,
+  FAST_RETRY,
+  retryWaits,
+  setFaults,
+  stats,
+  stepsOf,
+  traceText,
+  uploads,
+} from '../helpers/screen-cycle.ts';
 
 describe('screen flow under PMH faults', { timeout: 900_000 }, () => {
   before(() => setLang('ja'));
@@ -264,7 +186,8 @@ describe('screen flow under PMH faults', { timeout: 900_000 }, () => {
 
       writeFileSync(profileFile, readFileSync(DEFAULT_SCREEN_PROFILE_PATH, 'utf8').replace('  after_login: []', '  after_login:\n    - click: { role: button, name: お知らせを確認しました }'));
       const failed = await runCycle({ config: configOf(env, { mode: 'full', screen_profile: profileFile, retry: { ...FAST_RETRY, max_attempts: 1 } }), trigger: 'test' });
-      assertFailed(failed, 'ScreenChanged', 'system');
+      assertFailed(failed, 'ScreenProfileMismatch', 'business');
+      assert.match(failed.error!.message, /extra_steps\.after_login\[0\]/);
     });
   });
 
@@ -297,10 +220,12 @@ describe('screen flow under PMH faults', { timeout: 900_000 }, () => {
       assert.ok(!traceText(join(summary.runDir, 'evidence', traces[0]!)).includes('not-the-password'));
     });
 
-    it('a renamed label fails as a changed screen, and passes once only the profile is changed', async () => {
+    it('a renamed label fails as a profile mismatch, and passes once only the profile is changed', async () => {
       await setFaults(env, { renameLabels: { 'アップロードファイル': '連携ファイル' } });
       const failed = await runCycle({ config: configOf(env, { mode: 'full', retry: { ...FAST_RETRY, max_attempts: 1 } }), trigger: 'test' });
-      assertFailed(failed, 'ScreenChanged', 'system');
+      assertFailed(failed, 'ScreenProfileMismatch', 'business');
+      assert.match(failed.error!.message, /upload\.file_label/);
+      assert.match(failed.error!.message, /連携ファイル/, 'names what the page offered instead');
       assert.match(failed.error!.describeIn('ja').hint, /画面プロファイル/);
 
       const profileFile = join(env.dir, 'profile-renamed.yaml');

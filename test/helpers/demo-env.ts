@@ -29,7 +29,11 @@ export interface DemoEnvOptions {
   processingDelayMs?: number;
   /** The simulator asks this user for a one-time password (base32 secret). */
   totpSecret?: string;
+  /** Which of the simulator's screens (default: classic); portal also sets the config's screen profile to config/screens/pmh-portal.yaml. */
+  screen?: 'classic' | 'portal';
 }
+
+export const PORTAL_PROFILE = resolve(import.meta.dirname, '../../config/screens/pmh-portal.yaml');
 
 export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'pmh-bot-test-'));
@@ -40,6 +44,7 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
     certificateTypes: example.programs.map((p) => ({ id: p.certificate_type_id, name: p.certificate_name })),
     storePath: join(dir, 'sim.sqlite'),
     processingDelayMs: options.processingDelayMs ?? 100,
+    ...(options.screen ? { screen: options.screen } : {}),
   });
   const config: BotConfig = {
     ...example,
@@ -50,7 +55,14 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
       registry: { client: 'better-sqlite3', connection: { filename: data.files.registry }, connect_timeout_seconds: 10, query_timeout_seconds: 60 },
       support: { client: 'better-sqlite3', connection: { filename: data.files.support }, connect_timeout_seconds: 10, query_timeout_seconds: 60 },
     },
-    pmh: { ...example.pmh, url: simulator.url, poll_interval_seconds: 0.3, result_timeout_seconds: 60, action_timeout_seconds: 20 },
+    pmh: {
+      ...example.pmh,
+      url: simulator.url,
+      poll_interval_seconds: 0.3,
+      result_timeout_seconds: 60,
+      action_timeout_seconds: 20,
+      ...(options.screen === 'portal' ? { screen_profile: PORTAL_PROFILE } : {}),
+    },
   };
   const configPath = join(dir, 'pmh-bot.yaml');
   writeFileSync(configPath, stringify(config));

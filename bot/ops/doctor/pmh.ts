@@ -12,13 +12,16 @@ import { t } from '../../../core/i18n.ts';
 import { contextOptions, launchBrowser } from '../../../flows/browser.ts';
 import { RouteFailure, routeOf, sendOnce } from '../../../flows/pmh-http.ts';
 import { classifyNavigationStatus, classifyScreenFailure } from '../../../flows/screen/classify.ts';
+import { locatorOf } from '../../../flows/screen/locate.ts';
 import { loadScreenProfile } from '../../../flows/screen/profile.ts';
+import { describeTarget, type Target } from '../../../flows/screen/profile-steps.ts';
 import { screenProfileOf } from '../../pipeline/settings.ts';
 import type { CheckOutcome, CheckSpec } from './check.ts';
 
 export interface LoginTarget {
   url: string;
-  userIdLabel: string;
+  /** How the profile recognises the login form. */
+  form: Target;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface LoginTarget {
  */
 export function loginTarget(config: BotConfig, profilePath?: string): LoginTarget {
   const profile = profilePath ? loadScreenProfile(profilePath) : screenProfileOf(config);
-  return { url: new URL(profile.paths.login, config.pmh.url).toString(), userIdLabel: profile.login.user_id_label };
+  return { url: new URL(profile.flow.loginPath, config.pmh.url).toString(), form: profile.flow.login.form.target };
 }
 
 /** What a failed request along the route means for the operator: the proxy, a certificate, or PMH. */
@@ -65,8 +68,9 @@ async function checkLoginPage(browser: Browser, config: BotConfig, target: Login
     const byProxy = response ? classifyNavigationStatus(response.status(), target.url) : null;
     if (byProxy) throw byProxy;
     if (response && response.status() >= 500) throw pmhError('PmhUnreachable', { url: target.url, detail: `HTTP ${response.status()}` });
-    await page.getByLabel(target.userIdLabel, { exact: true }).waitFor();
-    return { status: 'ok', detail: t({ ja: '{url}（「{label}」の入力欄を確認）', en: '{url} (field "{label}" found)' }, { url: target.url, label: target.userIdLabel }) };
+    await locatorOf(page, target.form).first().waitFor();
+    const form = describeTarget(target.form);
+    return { status: 'ok', detail: t({ ja: '{url}（ログイン画面の {form} を確認）', en: '{url} (login form\'s {form} found)' }, { url: target.url, form }) };
   } catch (error) {
     throw classifyScreenFailure(error, 'login', target.url);
   } finally {
