@@ -25,6 +25,8 @@ export const cliText = text({
   uploadedFiles: { ja: 'アップロードしたファイル:', en: 'Uploaded files:' },
   uploadedFile: { ja: '  {path}（{rows} 件, 受付番号 {uploadId}, {status}）', en: '  {path} ({rows} rows, upload {uploadId}, {status})' },
   writtenFile: { ja: '  {path}（{rows} 件, 未アップロード）', en: '  {path} ({rows} rows, not uploaded)' },
+  standingFiles: { ja: 'ファイル（PMH での状態と、再実行での扱い）:', en: 'Files (where each stands at PMH, and what a replay does with it):' },
+  standingFile: { ja: '  {path}（{rows} 件）: {standing}', en: '  {path} ({rows} rows): {standing}' },
   screenshots: { ja: 'スクリーンショット: {dir}', en: 'Screenshots: {dir}' },
   resultFile: { ja: '処理結果: {path}', en: 'Result: {path}' },
   reportFile: { ja: '実行レポート: {path}', en: 'Run report: {path}' },

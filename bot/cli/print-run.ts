@@ -3,10 +3,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { ConfigError } from '../../config/load.ts';
 import type { PmhBotError } from '../../core/errors.ts';
-import { t } from '../../core/i18n.ts';
+import { lang, t } from '../../core/i18n.ts';
 import { cliText } from './cli-text.ts';
 import { Ledger } from '../state/ledger.ts';
 import { HELD_BACK_FILE } from '../report/record-lists.ts';
+import { dryRunText, standingText } from '../report/file-standing.ts';
 import type { RunSummary } from '../pipeline/context.ts';
 
 /** Held-back records printed at the terminal; the rest are in the list file. */
@@ -40,10 +41,21 @@ export function printRunSummary(summary: RunSummary, out: (line: string) => void
     extracted: c.extracted, quarantined: c.quarantined, uploaded: c.uploaded,
     accepted: c.accepted ?? '-', rejected: c.rejected ?? '-',
   }));
-  if (summary.files.length) {
+  if (summary.status === 'failed') {
+    // Not "uploaded or not": what PMH holds of each file decides what a replay does, and an
+    // operator who read "not uploaded" for a file PMH holds would upload it again by hand.
+    if (summary.standings.length) {
+      out(t(cliText.standingFiles));
+      for (const s of summary.standings) {
+        out(t(cliText.standingFile, { path: shown(s.path ?? s.fileName), rows: s.rows, standing: standingText(s, lang()) }));
+      }
+      out(`  ${dryRunText(summary.runId, lang())}`);
+    }
+  } else if (summary.files.length) {
     out(t(cliText.uploadedFiles));
     for (const file of summary.files) {
-      const outcome = summary.outcomes.find((o) => o.fileName === file.fileName);
+      // One outcome answers every part of a type sent together.
+      const outcome = summary.outcomes.find((o) => o.fileNames.includes(file.fileName));
       out(outcome
         ? t(cliText.uploadedFile, { path: shown(file.path), rows: file.rows, uploadId: outcome.uploadId, status: outcome.status })
         : t(cliText.writtenFile, { path: shown(file.path), rows: file.rows }));

@@ -17,7 +17,9 @@ import { tokyoDateTime } from '../../core/clock.ts';
 import { formatTable } from './text-table.ts';
 import { cliText } from './cli-text.ts';
 import { EXIT, exitCodeFor } from '../../core/exit-codes.ts';
-import { Ledger } from '../state/ledger.ts';
+import { Ledger, type RunRow } from '../state/ledger.ts';
+import type { FileStanding } from '../report/file-standing.ts';
+import type { BotConfig } from '../../config/schema.ts';
 import { printError, printRunSummary } from './print-run.ts';
 import { ensureRunReport } from '../report/run-report.ts';
 import { runCycle } from '../pipeline/run.ts';
@@ -30,6 +32,7 @@ import { startDaemon, stopOnSignals } from '../ops/daemon.ts';
 import { describeSchedule, installSchedule } from '../ops/schedule-install.ts';
 import { planReplay, replayRun } from '../pipeline/replay.ts';
 import { formatReplayPlan, formatRun, statusText } from './show-run.ts';
+import { fileStandings } from '../pipeline/standings.ts';
 import { doctorExitCode, runDoctor } from '../ops/doctor/doctor.ts';
 import { printDoctorReport } from './print-doctor.ts';
 import { purgeExpired } from '../state/purge.ts';
@@ -44,6 +47,18 @@ export function fail(error: unknown): never {
   printError(pmh);
   flushLogs();
   process.exit(exitCodeFor(pmh));
+}
+
+/** Where a run's files stand at PMH, for `show` and `report`; these read-only commands never create a snapshot. */
+function standingsOf(config: BotConfig, ledger: Ledger, run: RunRow): FileStanding[] {
+  const path = snapshotPath(config);
+  if (!existsSync(path)) return [];
+  const snapshot = new Snapshot(path);
+  try {
+    return fileStandings(ledger, snapshot, run);
+  } finally {
+    snapshot.close();
+  }
 }
 
 export const program = new Command()
@@ -307,7 +322,7 @@ program
       try {
         const run = ledger.run(runId);
         if (!run) throw pmhError('RunNotFound', { runId });
-        for (const line of formatRun(ledger, run)) console.log(line);
+        for (const line of formatRun(ledger, run, standingsOf(config, ledger, run))) console.log(line);
       } finally {
         ledger.close();
       }
@@ -383,7 +398,9 @@ program
       if (!existsSync(path)) throw pmhError('RunNotFound', { runId });
       const ledger = new Ledger(path);
       try {
-        console.log(await ensureRunReport(ledger, runId, { lang: program.opts<{ lang: Lang }>().lang }));
+        const run = ledger.run(runId);
+        if (!run) throw pmhError('RunNotFound', { runId });
+        console.log(await ensureRunReport(ledger, runId, { lang: program.opts<{ lang: Lang }>().lang, standings: standingsOf(config, ledger, run) }));
       } finally {
         ledger.close();
       }

@@ -13,6 +13,7 @@ import { HELD_BACK_FILE, REJECTED_ROWS_FILE } from '../report/record-lists.ts';
 import type { ReplayPlan } from '../pipeline/replay.ts';
 import { isCrashed, type FileAction } from '../pipeline/lineage.ts';
 import { stepLabel, uploadStatusLabel } from '../report/report-text.ts';
+import { dryRunText, standingText, type FileStanding } from '../report/file-standing.ts';
 import { formatTable } from './text-table.ts';
 
 const SHOWN_ROWS = 20;
@@ -35,7 +36,11 @@ export function statusText(run: RunRow): string {
   return t(RUN_STATUS_TEXT[run.status]);
 }
 
-export function formatRun(ledger: Ledger, run: RunRow): string[] {
+/**
+ * `standings`: for a failed or crashed run, where each file stands at PMH and what a replay
+ * does with it (pipeline/standings.ts).
+ */
+export function formatRun(ledger: Ledger, run: RunRow, standings: readonly FileStanding[] = []): string[] {
   const lines: string[] = [];
   const field = (label: Bilingual, value: string | number | null): void => {
     lines.push(`${t(label)}: ${value ?? '-'}`);
@@ -84,6 +89,13 @@ export function formatRun(ledger: Ledger, run: RunRow): string[] {
         uploads.map((u) => [u.certificateTypeId, u.fileName, u.rows, u.pmhUploadId ?? '-', uploadStatusLabel(u.status, lang()), u.accepted ?? '-', u.rejected ?? '-']),
       ),
     );
+  }
+  if (standings.length) {
+    lines.push('', t({ ja: 'ファイルごとの PMH での状態と、再実行での扱い', en: 'Where each file stands at PMH, and what a replay does with it' }));
+    for (const s of standings) {
+      lines.push(t({ ja: '  {file}（{rows} 件）: {standing}', en: '  {file} ({rows} rows): {standing}' }, { file: s.fileName, rows: s.rows, standing: standingText(s, lang()) }));
+    }
+    lines.push(`  ${dryRunText(run.id, lang())}`);
   }
   const held = ledger.quarantine(run.id, SHOWN_ROWS);
   const heldCount = ledger.quarantineCount(run.id);

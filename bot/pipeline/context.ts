@@ -11,6 +11,7 @@ import type { UploadOutcome } from '../../flows/delivery.ts';
 import type { ScreenProfile } from '../../flows/screen/profile.ts';
 import type { Layout } from '../output/layout-file.ts';
 import type { OutputPart } from '../output/output-writer.ts';
+import type { FileStanding } from '../report/file-standing.ts';
 import type { Ledger, RunCounts, RunRow, RunStatus, UploadEntry } from '../state/ledger.ts';
 import type { Snapshot } from '../state/snapshot.ts';
 
@@ -56,6 +57,8 @@ export interface RunSummary {
   outcomes: UploadOutcome[];
   screenshots: string[];
   error: PmhBotError | null;
+  /** For a failed run: where each of its files stands at PMH, and what a replay does with it (standings.ts). */
+  standings: FileStanding[];
   /** The HTML run report, when it could be written. */
   reportPath: string | null;
 }

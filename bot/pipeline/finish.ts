@@ -7,8 +7,10 @@ import { notifyRun } from '../notify/notify.ts';
 import { writeRecordLists } from '../report/record-lists.ts';
 import { writeRunReport } from '../report/run-report.ts';
 import { buildRunNotice, type RunNotice } from '../report/run-notice.ts';
+import type { FileStanding } from '../report/file-standing.ts';
 import type { RunStatus } from '../state/ledger.ts';
 import type { RunContext, RunSummary } from './context.ts';
+import { fileStandings } from './standings.ts';
 
 function statusFor(error: PmhBotError | null): Exclude<RunStatus, 'running'> {
   if (!error) return 'succeeded';
@@ -28,10 +30,16 @@ export async function finish(ctx: RunContext, error: PmhBotError | null): Promis
     status,
     error && described ? { code: error.code, kind: error.kind, message: described.message, hint: described.hint } : undefined,
   );
+  let standings: FileStanding[] = [];
+  try {
+    standings = fileStandings(ctx.ledger, ctx.snapshot, ctx.ledger.run(ctx.id)!);
+  } catch (caught) {
+    ctx.log.error({ err: caught }, 'where the files stand at PMH could not be read');
+  }
   const summary: RunSummary = {
     runId: ctx.id, status, mode: ctx.mode, runDir: ctx.dir, ledgerPath: ctx.ledger.path, baseDate: ctx.baseDate,
     counts: { ...ctx.counts }, diff: { ...ctx.diff }, files: ctx.files, outcomes: ctx.outcomes, screenshots: ctx.screenshots, error,
-    reportPath: null,
+    standings, reportPath: null,
   };
   writeFileSync(
     join(ctx.dir, 'result.json'),
@@ -47,7 +55,7 @@ export async function finish(ctx: RunContext, error: PmhBotError | null): Promis
     ctx.log.error({ err: caught }, 'held-back and rejected lists not written');
   }
   try {
-    summary.reportPath = await writeRunReport(ctx.ledger, ctx.id);
+    summary.reportPath = await writeRunReport(ctx.ledger, ctx.id, { standings });
     ctx.ledger.addArtifact(ctx.id, 'finish', 'report', summary.reportPath);
   } catch (caught) {
     ctx.log.error({ err: caught }, 'run report not written');

@@ -13,6 +13,7 @@ import type { Bilingual, Lang } from '../../core/i18n.ts';
 import { scrubText } from '../../core/log.ts';
 import { tokyoDateTime } from '../../core/clock.ts';
 import { HELD_BACK_FILE, REJECTED_ROWS_FILE, writeRecordLists } from './record-lists.ts';
+import { dryRunText, standingText, type FileStanding } from './file-standing.ts';
 import type { ArtifactRow, Ledger, RejectedEntry, RunRow, StepRow, UploadEntry } from '../state/ledger.ts';
 import type { QuarantineEntry } from '../records/quarantine.ts';
 import {
@@ -28,6 +29,11 @@ const MAX_EMBEDDED_BYTES = 8 * 1024 * 1024;
 
 export interface RunReportOptions {
   lang?: Lang;
+  /**
+   * For a run that did not succeed: where each file stands at PMH and what a replay does
+   * with it, as the pipeline reads it (pipeline/standings.ts; the report is below it).
+   */
+  standings?: readonly FileStanding[];
 }
 
 export function reportPathOf(runDir: string): string {
@@ -46,6 +52,7 @@ interface ReportData {
   ledgerPath: string;
   steps: StepRow[];
   uploads: UploadEntry[];
+  standings: readonly FileStanding[];
   /** The first REPORT_ROW_LIMIT held-back records, and how many there are. */
   quarantine: QuarantineEntry[];
   quarantineCount: number;
@@ -89,7 +96,7 @@ function diffOf(steps: StepRow[]): Record<string, number> | null {
   }
 }
 
-function collect(ledger: Ledger, runId: string, lang: Lang): ReportData {
+function collect(ledger: Ledger, runId: string, lang: Lang, standings: readonly FileStanding[]): ReportData {
   const run = ledger.run(runId);
   if (!run) throw pmhError('RunNotFound', { runId });
   const steps = ledger.steps(runId);
@@ -100,6 +107,7 @@ function collect(ledger: Ledger, runId: string, lang: Lang): ReportData {
     ledgerPath: ledger.path,
     steps,
     uploads: ledger.uploads(runId),
+    standings,
     quarantine: ledger.quarantine(runId, REPORT_ROW_LIMIT),
     quarantineCount: ledger.quarantineCount(runId),
     rejected: ledger.rejected(runId, REPORT_ROW_LIMIT),
@@ -113,7 +121,7 @@ function collect(ledger: Ledger, runId: string, lang: Lang): ReportData {
 /** Writes `<run folder>/report.html` and returns its path. Records nothing in the ledger. */
 export async function writeRunReport(ledger: Ledger, runId: string, options: RunReportOptions = {}): Promise<string> {
   const lang = options.lang ?? 'ja';
-  const data = collect(ledger, runId, lang);
+  const data = collect(ledger, runId, lang, options.standings ?? []);
   const path = reportPathOf(data.run.run_dir);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   // The whole lists the report names: written again if they are missing (purged, or a run
@@ -141,7 +149,7 @@ export async function ensureRunReport(ledger: Ledger, runId: string, options: Ru
     const head = readFileSync(path, 'utf8').slice(0, 200);
     if (head.includes(`<html lang="${lang}">`)) return path;
   }
-  return writeRunReport(ledger, runId, { lang });
+  return writeRunReport(ledger, runId, { ...options, lang });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -287,7 +295,20 @@ function timelineSection(steps: StepRow[], lang: Lang): Html {
   return table(headers, rows);
 }
 
-function uploadsSection(uploads: UploadEntry[], lang: Lang): Html {
+/** Per file of a run that did not succeed: where it stands at PMH and what a replay does with it. */
+function standingsPart(runId: string, standings: readonly FileStanding[], lang: Lang): Html {
+  const items = standings.map((s) =>
+    html`<li data-file="${s.fileName}" data-at="${s.at}" data-replay="${s.replay}"><code>${s.fileName}</code>${say({ ja: '（{rows} 件）', en: ' ({rows} rows)' }, lang, { rows: formatCount(s.rows) })}: ${standingText(s, lang)}</li>`);
+  return html`
+<p id="standings">${say({ ja: 'ファイルごとの PMH での状態と、再実行（pmh-bot replay）での扱い:', en: 'Where each file stands at PMH, and what a replay (pmh-bot replay) does with it:' }, lang)}</p>
+<ul>
+${lines(items)}
+</ul>
+<p class="muted">${dryRunText(runId, lang)}</p>`;
+}
+
+function uploadsSection(data: ReportData, lang: Lang): Html {
+  const { uploads, standings } = data;
   if (uploads.length === 0) return html`<p>${say({ ja: 'アップロードしたファイルはありません。', en: 'No file was uploaded.' }, lang)}</p>`;
   const headers = [
     say({ ja: '受給者証種別', en: 'Certificate type' }, lang), say({ ja: 'ファイル名', en: 'File' }, lang), say({ ja: '件数', en: 'Rows' }, lang),
@@ -298,7 +319,7 @@ function uploadsSection(uploads: UploadEntry[], lang: Lang): Html {
     td(u.certificateTypeId), td(u.fileName), td(formatCount(u.rows), 'num'), td(u.pmhUploadId ?? '-'),
     td(uploadStatusLabel(u.status, lang)), td(formatCount(u.accepted), 'num'), td(formatCount(u.rejected), 'num'),
   ]);
-  return table(headers, rows);
+  return standings.length > 0 ? html`${table(headers, rows)}${standingsPart(data.run.id, standings, lang)}` : table(headers, rows);
 }
 
 /** Where the whole list is: its CSV file in the run folder (record-lists.ts), or while that is missing the ledger. */
@@ -387,7 +408,7 @@ ${factsSection(run, lang)}
 ${section({ ja: '次に行うこと', en: 'What to do next' }, nextSection(run, lang), 'next')}
 ${section({ ja: '件数', en: 'Counts' }, countsSection(run, data.diff, lang), 'counts')}
 ${section({ ja: '処理の経過', en: 'Timeline' }, timelineSection(data.steps, lang), 'timeline')}
-${section({ ja: 'アップロード', en: 'Uploads' }, uploadsSection(data.uploads, lang), 'uploads')}
+${section({ ja: 'アップロード', en: 'Uploads' }, uploadsSection(data, lang), 'uploads')}
 ${section({ ja: '保留レコード', en: 'Held-back records' }, quarantineSection(data.quarantine, data, lang), 'quarantine')}
 ${section({ ja: 'PMH でエラーになったレコード', en: 'Records PMH rejected' }, rejectedSection(data.rejected, data, lang), 'rejected')}
 ${section({ ja: 'PMH の結果画面', en: 'PMH result screen' }, screenshotSection(data.screenshot, data.evidenceDir, lang), 'screenshot')}

@@ -36,7 +36,10 @@ describe('the run report with hostile text in the ledger', () => {
         { programCode: 'kodomo', residentNo: '000124', certificateId: '457', field: 'f', code: 'X', reasonJa: `理由 ${HOSTILE}`, reasonEn: 'reason' },
       ]);
       ledger.finishRun('R1', 'failed', { code: 'PmhRejected', kind: 'business', message: `run says ${HOSTILE}`, hint: `hint ${HOSTILE}` });
-      page = readFileSync(await writeRunReport(ledger, 'R1'), 'utf8');
+      const standing = {
+        fileName: `file${HOSTILE}.csv`, path: null, rows: 2, at: 'done', api: false, pmhUploadId: `upload${HOSTILE}`, accepted: 1, rejected: 1, replay: 'nothing',
+      } as const;
+      page = readFileSync(await writeRunReport(ledger, 'R1', { standings: [standing] }), 'utf8');
     } finally {
       ledger.close();
     }
@@ -62,6 +65,7 @@ describe('the run report with hostile text in the ledger', () => {
       `<td>code${ESCAPED}<br><span class="muted">step says ${ESCAPED}</span></td>`,
       `</span> run says ${ESCAPED}</p>`,
       `</span> hint ${ESCAPED}</p>`,
+      `<li data-file="file${ESCAPED}.csv" data-at="done" data-replay="nothing"><code>file${ESCAPED}.csv</code>（2 件）: PMH 受付済み（受付番号 upload${ESCAPED}）`,
     ]) {
       assert.ok(page.includes(shown), `the report shows ${shown}`);
     }
