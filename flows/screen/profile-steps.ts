@@ -28,6 +28,7 @@ export const TARGET_ROLES = [
   'status',
   'dialog',
   'table',
+  'grid',
   'row',
   'cell',
   'navigation',

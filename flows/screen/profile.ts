@@ -102,7 +102,9 @@ const profileSchema = z.strictObject({
     open: steps.optional(),
     refresh_link: text.optional(),
     refresh: steps.optional(),
-    table_caption: text,
+    /** The history table: by its caption (a table), or any target (a grid, a list). */
+    table_caption: text.optional(),
+    table: targetSchema.optional(),
     columns: z.strictObject({ id: text, file_name: text, status: text, total: text, accepted: text, rejected: text }),
     done_statuses: z.array(text).min(1),
     refused_statuses: z.array(text).default([]),
@@ -374,6 +376,11 @@ function buildFlow(yaml: YamlDocument, data: ProfileData): { flow: ScreenFlow; p
     return missing.length ? missing : [b.derived({ click: { role: 'button', name: data.logout_button! } }, ['logout_button'])];
   });
 
+  const table = history.table
+    ? b.located(history.table, ['history', 'table'])
+    : history.table_caption
+      ? b.located({ role: 'table', name: history.table_caption }, ['history', 'table_caption'])
+      : (b.problem(['history', 'table'], '必須の項目がありません（履歴の表。history.table_caption でも可）', 'required key is missing (the history table; or history.table_caption)'), null);
   const pattern = (source: string) => new RegExp(source);
   const flow: ScreenFlow = {
     login: { steps: loginSteps, form: form!, success, refused: login.refused ? b.located(login.refused, ['login', 'refused']) : b.located({ role: 'alert' }, ['login']), otp },
@@ -383,7 +390,7 @@ function buildFlow(yaml: YamlDocument, data: ProfileData): { flow: ScreenFlow; p
       ? { pattern: pattern(confirm.duplicate_warning), key: 'confirm.duplicate_warning', line: b.line(['confirm', 'duplicate_warning']) }
       : null,
     receipt: { pattern: pattern(data.registered.pattern), key: 'registered.pattern', line: b.line(['registered', 'pattern']) },
-    history: { open: openHistory, refresh, table: b.located({ role: 'table', name: history.table_caption }, ['history', 'table_caption']), openErrorList },
+    history: { open: openHistory, refresh, table: table!, openErrorList },
     errors: { download: download! },
     logout,
     loginPath: loginPath ?? '/',

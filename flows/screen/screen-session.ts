@@ -558,6 +558,12 @@ export class ScreenSession {
     await this.arriveAt(this.historyTable(), { key: table.key, line: table.line, lookedFor: describeTarget(table.target) });
   }
 
+  /** The cell holding an upload ID, in a table or a grid. */
+  private uploadIdCell(uploadId: string): Locator {
+    const options = { name: uploadId, exact: true };
+    return this.page.getByRole('cell', options).or(this.page.getByRole('gridcell', options));
+  }
+
   /** The history rows matching `filter`, each as column heading → cell text. */
   private async historyRows(filter: { uploadId?: string; fileName?: string }): Promise<Record<string, string>[]> {
     const table = this.historyTable();
@@ -576,11 +582,11 @@ export class ScreenSession {
       });
     }
     let rows = table.getByRole('row');
-    if (filter.uploadId) rows = rows.filter({ has: this.page.getByRole('cell', { name: filter.uploadId, exact: true }) });
+    if (filter.uploadId) rows = rows.filter({ has: this.uploadIdCell(filter.uploadId) });
     if (filter.fileName) rows = rows.filter({ hasText: filter.fileName });
     const found: Record<string, string>[] = [];
     for (const row of await rows.all()) {
-      const cells = (await row.getByRole('cell').allInnerTexts()).map((c) => c.trim());
+      const cells = (await row.getByRole('cell').or(row.getByRole('gridcell')).allInnerTexts()).map((c) => c.trim());
       if (cells.length === 0) continue;
       found.push(Object.fromEntries(headers.map((header, i) => [header, cells[i] ?? ''])));
     }
@@ -662,7 +668,7 @@ export class ScreenSession {
   }
 
   private async downloadErrorList(uploadId: string): Promise<string> {
-    const row = this.historyTable().getByRole('row').filter({ has: this.page.getByRole('cell', { name: uploadId, exact: true }) });
+    const row = this.historyTable().getByRole('row').filter({ has: this.uploadIdCell(uploadId) });
     await this.run(this.flow.history.openErrorList, {}, { row });
     await this.page.waitForLoadState('domcontentloaded');
     await this.diagnose();
