@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The pmh-bot command. The TypeScript sources run as they are through tsx's loader
-// (see README, "Development"): no build step, so what runs is what was reviewed.
+// The pmh-bot command. It runs the compiled JavaScript in build/ (`npm run build`; the
+// offline bundle ships it built): no TypeScript loader, no extra executable at run time.
+// Developers run the sources with `npm run dev -- <command>`.
 // `pmh-bot demo` has its own entry point: the production commands never load the
 // simulator or the demo data (demo/ lies outside the production path).
-import { register } from 'tsx/esm/api';
+import { existsSync } from 'node:fs';
 
 /** The command named on the line: the first word that is neither an option nor an option's value. */
 function commandOf(args) {
@@ -15,5 +16,9 @@ function commandOf(args) {
   return null;
 }
 
-register();
-await import(commandOf(process.argv.slice(2)) === 'demo' ? '../demo/main.ts' : '../bot/cli/main.ts');
+const entry = new URL(commandOf(process.argv.slice(2)) === 'demo' ? '../build/demo/main.js' : '../build/bot/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  console.error('pmh-bot はビルドされていません。npm run build を実行してください。/ pmh-bot is not built: run npm run build.');
+  process.exit(1);
+}
+await import(entry.href);

@@ -4,7 +4,6 @@
  * Operators read its output: everything it prints is in Japanese (or English with --lang en).
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config/load.ts';
@@ -38,9 +37,10 @@ import { printDoctorReport } from './print-doctor.ts';
 import { purgeExpired } from '../state/purge.ts';
 import { checkScreenProfile } from '../pipeline/rehearse.ts';
 import { printRehearsal } from './print-rehearsal.ts';
+import { appFile, appVersion } from '../../core/app-root.ts';
 
 const DEFAULT_CONFIG = process.env.PMH_BOT_CONFIG ?? 'pmh-bot.yaml';
-export const EXAMPLE_CONFIG = resolve(import.meta.dirname, '../../config/pmh-bot.example.yaml');
+export const EXAMPLE_CONFIG = appFile('config', 'pmh-bot.example.yaml');
 
 export function fail(error: unknown): never {
   const pmh = asPmhBotError(error);
@@ -64,6 +64,7 @@ function standingsOf(config: BotConfig, ledger: Ledger, run: RunRow): FileStandi
 export const program = new Command()
   .name('pmh-bot')
   .description('PMH 医療費助成 受給者情報の自動アップロード / PMH medical-subsidy upload bot')
+  .version(appVersion(), '-V, --version', '版数を表示します / show the version')
   .addOption(new Option('--lang <lang>', '表示言語 / display language').choices(['ja', 'en']).default(process.env.PMH_BOT_LANG ?? 'ja'))
   .hook('preAction', (command) => setLang(command.opts<{ lang: Lang }>().lang));
 

@@ -15,8 +15,9 @@ import type { BotConfig } from '../../config/schema.ts';
 import { pmhError } from '../../core/errors.ts';
 import { tokyoDate } from '../../core/clock.ts';
 import { longestRunHours } from '../state/run-lock.ts';
+import { appFile } from '../../core/app-root.ts';
 
-export const BIN_PATH = resolve(import.meta.dirname, '../../bin/pmh-bot.mjs');
+export const BIN_PATH = appFile('bin', 'pmh-bot.mjs');
 export const TASK_NAME = 'pmh-bot';
 
 /** 0 = Sunday … 6 = Saturday, as cron counts. */

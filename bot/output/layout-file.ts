@@ -5,15 +5,15 @@
  * "Not public"). This module is the file's schema, its type and its loader; a bad file
  * stops the bot at start-up with the path of the bad key, like the configuration does.
  */
-import { join } from 'node:path';
 import { z } from 'zod';
 import { parseYaml, readEditedFile, throwInvalid } from '../../config/yaml-document.ts';
 import { formatPath } from '../../config/zod-messages.ts';
 
 /** The layout the bot ships with: the published API schema's field order. */
-export const DEFAULT_LAYOUT_PATH = join(import.meta.dirname, '..', '..', 'config', 'layouts', 'pmh-v1.yaml');
+export const DEFAULT_LAYOUT_PATH = appFile('config', 'layouts', 'pmh-v1.yaml');
 
 import { OUTPUT_ENCODINGS, type OutputEncoding } from '../records/encodable.ts';
+import { appFile } from '../../core/app-root.ts';
 
 export { OUTPUT_ENCODINGS, type OutputEncoding };
 

@@ -11,7 +11,6 @@
  * structure writes the steps of the phases that differ. A bad profile stops the bot at
  * start-up with the path and line of the bad key, like the configuration does.
  */
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { ConfigProblem } from '../../config/config-error.ts';
 import { parseYaml, readEditedFile, throwInvalid, type YamlDocument } from '../../config/yaml-document.ts';
@@ -27,8 +26,9 @@ import {
   type Step,
   type Target,
 } from './profile-steps.ts';
+import { appFile } from '../../core/app-root.ts';
 
-export const DEFAULT_SCREEN_PROFILE_PATH = join(import.meta.dirname, '..', '..', 'config', 'screens', 'pmh-simulator.yaml');
+export const DEFAULT_SCREEN_PROFILE_PATH = appFile('config', 'screens', 'pmh-simulator.yaml');
 
 const text = z.string().min(1);
 const path = z.string().regex(/^\//, 'a path starting with /');

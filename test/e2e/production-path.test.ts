@@ -2,7 +2,7 @@
  * The production path never loads the simulator, the tests or the demo: a real
  * `pmh-bot run` against the simulator, with every module the process resolves recorded.
  * (The dependency rules in .dependency-cruiser.cjs say the same of the source; this is
- * the process itself.)
+ * the process itself.) And it runs the compiled build: no TypeScript source, no tsx.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -37,6 +37,14 @@ function projectModules(urls: string[]): string[] {
   return urls.filter((url) => url.startsWith(root) && !url.includes('/node_modules/')).map((url) => url.slice(root.length));
 }
 
+/** The compiled modules a process ran, as their source paths (`build/bot/run.js` → `bot/run.ts`), after checking that nothing else ran. */
+function compiledModules(urls: string[]): string[] {
+  const own = projectModules(urls).filter((path) => path !== 'bin/pmh-bot.mjs');
+  assert.deepEqual(own.filter((path) => !path.startsWith('build/')), [], 'only the compiled build runs');
+  assert.ok(!urls.some((url) => url.includes('/node_modules/tsx/')), 'tsx is not loaded');
+  return own.map((path) => path.replace(/^build\//, '').replace(/\.js$/, '.ts'));
+}
+
 describe('the production path', { timeout: 180_000 }, () => {
   let env: DemoEnv;
 
@@ -52,7 +60,7 @@ describe('the production path', { timeout: 180_000 }, () => {
     const list = join(env.dir, 'loaded.txt');
     const result = await loadedBy(['run', '--config', env.configPath], list);
     assert.equal(result.code, 0, result.stderr);
-    const own = projectModules(result.modules);
+    const own = compiledModules(result.modules);
     // The recorder saw the run: the pipeline and the screen channel were loaded.
     assert.ok(own.includes('bot/pipeline/run.ts'), `recorded: ${own.join(', ')}`);
     assert.ok(own.includes('flows/screen/deliver.ts'));
@@ -64,7 +72,7 @@ describe('the production path', { timeout: 180_000 }, () => {
     const list = join(env.dir, 'loaded-help.txt');
     const result = await loadedBy(['demo', '--help'], list);
     assert.equal(result.code, 0, result.stderr);
-    const own = projectModules(result.modules);
+    const own = compiledModules(result.modules);
     assert.ok(own.includes('demo/main.ts'));
     assert.ok(own.some((path) => path.startsWith('sim/')));
   });
