@@ -5,10 +5,9 @@
  * password, a query the database cannot read, PMH out of reach, no browser.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import type { BotConfig, DatabaseSourceConfig } from '../../config/schema.ts';
@@ -17,8 +16,8 @@ import { doctorExitCode, runDoctor, type DoctorCheck, type DoctorReport } from '
 import { printDoctorReport } from '../../bot/cli/print-doctor.ts';
 import { startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
 import { SMTP_PASSWORD, SMTP_USER, startSmtp } from '../helpers/smtp.ts';
+import { pmhBot } from '../helpers/pmh-bot-cli.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/pmh-bot.mjs');
 const SLOW = { timeout: 180_000 };
 
 function closedPort(): Promise<number> {
@@ -52,17 +51,6 @@ function printed(report: DoctorReport): string {
   return lines.join('\n');
 }
 
-function pmhBot(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, PMH_BOT_LANG: 'ja', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 describe('pmh-bot doctor', () => {
   let env: DemoEnv;

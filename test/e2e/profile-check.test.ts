@@ -6,25 +6,15 @@
  * exits 2 with the key and line.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { PORTAL_PROFILE, simJson, startDemoEnv, type DemoEnv } from '../helpers/demo-env.ts';
+import { pmhBot, type Finished } from '../helpers/pmh-bot-cli.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/pmh-bot.mjs');
-
-function profileCheck(configPath: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, 'profile', 'check', '--config', configPath], { env: { ...process.env, PMH_BOT_LANG: 'ja' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+function profileCheck(configPath: string): Promise<Finished> {
+  return pmhBot(['profile', 'check', '--config', configPath]);
 }
 
 /** The rehearsal folders under the data folder, newest last. */
@@ -43,7 +33,7 @@ function stepLines(stdout: string): string[] {
   return stdout.split('\n').filter((line) => /^ {2}[✓-] /.test(line));
 }
 
-function assertRehearsed(result: { code: number | null; stdout: string; stderr: string }, env: DemoEnv, expectedSteps: number): void {
+function assertRehearsed(result: Finished, env: DemoEnv, expectedSteps: number): void {
   assert.equal(result.code, 0, result.stdout + result.stderr);
   assert.match(result.stdout, /最後の送信（.*）は見つけましたが、押していません。PMH には何も登録していません。/);
   assert.match(result.stdout, /プロファイルのすべての手順で、部品が見つかりました。/);

@@ -4,10 +4,9 @@
  * the files on disk and the ledger's rows.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkSecrets, configureSecrets } from '../../config/secrets.ts';
 import { Ledger, type ArtifactRow } from '../../bot/state/ledger.ts';
@@ -18,22 +17,11 @@ import { type RunSummary } from '../../bot/pipeline/context.ts';
 import { ledgerPath, snapshotPath } from '../../bot/state/paths.ts';
 import { PmhBotError } from '../../core/errors.ts';
 import { startDemoEnv, TEST_PASSWORD, type DemoEnv } from '../helpers/demo-env.ts';
+import { pmhBot } from '../helpers/pmh-bot-cli.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/pmh-bot.mjs');
 const DAY_MS = 86_400_000;
 const POSIX = process.platform !== 'win32';
 
-function pmhBot(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, PMH_BOT_LANG: 'ja' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -4,9 +4,8 @@
  * headless Chromium, and never carrying personal data.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
@@ -20,8 +19,8 @@ import { type RunSummary } from '../../bot/pipeline/context.ts';
 import { ledgerPath } from '../../bot/state/paths.ts';
 import { launchBrowser } from '../../flows/browser.ts';
 import { BASE_DATE, startDemoEnv, TEST_PASSWORD, type DemoEnv } from '../helpers/demo-env.ts';
+import { pmhBot } from '../helpers/pmh-bot-cli.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/pmh-bot.mjs');
 
 /** Every personal value of the generated registry, in each form it is stored or shown. */
 function personalValues(registryFile: string): string[] {
@@ -45,17 +44,6 @@ function assertNoPersonalData(text: string, values: string[], where: string): vo
   assert.equal(leaked.length, 0, `${where} contains ${leaked.length} personal value(s)`);
 }
 
-function pmhBot(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, PMH_BOT_LANG: 'ja' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 describe('the HTML run report', () => {
   let env: DemoEnv;

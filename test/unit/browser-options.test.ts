@@ -3,10 +3,9 @@
  * command line's --headed / --slow-mo, and what a browser failure means for the run.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { errors as playwrightErrors } from 'playwright-core';
 import { ConfigError, loadConfig, parseConfig } from '../../config/load.ts';
@@ -24,9 +23,9 @@ import { classifyNavigationStatus, classifyScreenFailure } from '../../flows/scr
 import { readCaBundle, spkiListFlag } from '../../flows/tls-trust.ts';
 import { EXAMPLE_CONFIG } from '../helpers/demo-env.ts';
 import { makeTestCertificates, opensslSpkiSha256, type TestCertificates } from '../helpers/tls-certificates.ts';
+import { pmhBot } from '../helpers/pmh-bot-cli.ts';
 
 const example = readFileSync(EXAMPLE_CONFIG, 'utf8');
-const BIN = resolve(import.meta.dirname, '../../bin/pmh-bot.mjs');
 const BASE: BrowserConfig = { channel: 'auto', headless: true, slow_mo_ms: 0 };
 
 /** The example config with its relative SQL and layout paths pointing back at the repository. */
@@ -206,17 +205,6 @@ describe('--headed and --slow-mo', () => {
     });
   }
 
-  function pmhBot(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((done, fail) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, PMH_BOT_LANG: 'ja' } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', fail);
-      child.on('close', (code) => done({ code, stdout, stderr }));
-    });
-  }
 
   for (const command of [['run'], ['demo'], ['approve', '20000101-000000-0000']]) {
     it(`are options of pmh-bot ${command[0]}, and a bad --slow-mo stops it with exit code 4 before anything runs`, { timeout: 120_000 }, async () => {

@@ -4,7 +4,6 @@
  * each secret and never its value.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,9 +16,9 @@ import { parseSecretsFile } from '../../config/secrets-file.ts';
 import { checkSecrets, configureSecrets, lookupSecret, readSecret, secretReferences } from '../../config/secrets.ts';
 import { PmhBotError } from '../../core/errors.ts';
 import { scrubText } from '../../core/log.ts';
+import { pmhBot } from '../helpers/pmh-bot-cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/pmh-bot.mjs');
 const EXAMPLE = loadConfig(join(ROOT, 'config/pmh-bot.example.yaml')).config;
 const POSIX = process.platform !== 'win32';
 const LINUX = process.platform === 'linux';
@@ -205,19 +204,6 @@ describe('the secrets a config refers to', () => {
   });
 });
 
-function pmhBot(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const childEnv: Record<string, string | undefined> = { ...process.env, PMH_BOT_LANG: 'ja', ...env };
-    for (const [key, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[key];
-    const child = spawn(process.execPath, [BIN, ...args], { env: childEnv as NodeJS.ProcessEnv });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 describe('pmh-bot secrets check', () => {
   const PMH_VALUE = 'Cli-Pmh-Value-31';
