@@ -611,6 +611,18 @@ export const errorCatalog = entries({
       en: 'Run chmod 700 (folder) or chmod 600 (file) so that only the bot’s account can read it.',
     },
   },
+  DataDirAclTooOpen: {
+    kind: 'critical',
+    title: { ja: 'データフォルダーに、ボット以外のアカウントもアクセスできます', en: 'Accounts other than the bot’s can access the data folder' },
+    message: {
+      ja: '{path} のアクセス許可に、ボットのアカウント（{account}）・Administrators・SYSTEM 以外のアカウント {principals} が含まれています。個人情報を含むファイルを読まれるおそれがあります。',
+      en: '{path} also grants access to {principals}, besides the bot’s account ({account}), Administrators and SYSTEM. They could read files holding personal data.',
+    },
+    hint: {
+      ja: '管理者のコマンド プロンプトで次を実行し、ボットのアカウント・Administrators・SYSTEM だけにしてください（中のファイルにも引き継がれます）: {fix}　点検は、実行しているアカウントをボットのアカウントとみなします。ボットのアカウントが {account} でなければ、ボットのアカウントで pmh-bot doctor を実行してください。',
+      en: 'From an administrator command prompt, run the following to leave only the bot’s account, Administrators and SYSTEM (the files inside inherit it): {fix}  The check takes the account running it for the bot’s: if the bot’s account is not {account}, run pmh-bot doctor as the bot’s account.',
+    },
+  },
   LedgerFromNewerVersion: {
     kind: 'critical',
     title: { ja: '実行台帳が、より新しいバージョンの pmh-bot で更新されています', en: 'The run ledger was written by a newer pmh-bot' },
