@@ -631,8 +631,8 @@ export const errorCatalog = entries({
       en: 'The run ledger {file} is at format version {version}; this program handles versions up to {supported}. A newer pmh-bot updated it, and then an older version was put back. Nothing was written to it.',
     },
     hint: {
-      ja: '次のどちらかを行ってください。(1) 台帳を更新した新しいバージョンの pmh-bot に戻す（Windows では install.ps1 -Switch <バージョン>）。(2) 更新の前に取ったデータフォルダーのコピーから ledger.sqlite と snapshot.sqlite を戻す（新しいバージョンで行った実行の記録はなくなります）。台帳を編集したり、バージョンを書き換えたりしないでください。',
-      en: 'Either (1) go back to the newer pmh-bot that updated the ledger (on Windows: install.ps1 -Switch <version>), or (2) restore ledger.sqlite and snapshot.sqlite from the copy of the data folder taken before the upgrade (the records of runs made with the newer version are lost). Never edit the ledger or change its version.',
+      ja: '次のどちらかを行ってください。(1) 台帳を更新した新しいバージョンの pmh-bot に戻す（Windows では install.ps1 -SwitchTo <バージョン>）。(2) 更新の前に取ったデータフォルダーのコピーから ledger.sqlite と snapshot.sqlite を戻す（新しいバージョンで行った実行の記録はなくなります）。台帳を編集したり、バージョンを書き換えたりしないでください。',
+      en: 'Either (1) go back to the newer pmh-bot that updated the ledger (on Windows: install.ps1 -SwitchTo <version>), or (2) restore ledger.sqlite and snapshot.sqlite from the copy of the data folder taken before the upgrade (the records of runs made with the newer version are lost). Never edit the ledger or change its version.',
     },
   },
   PurgeIncomplete: {
