@@ -364,7 +364,8 @@ function Register-DailyTask([string]$Account) {
 
 function Show-Versions {
   $current = Get-CurrentVersion
-  $versions = Get-InstalledVersions
+  # @(): a function hands back one folder as itself, not as a list of one.
+  $versions = @(Get-InstalledVersions)
   if ($versions.Count -eq 0) {
     Say "$InstallRoot にインストール済みのバージョンはありません。" "No version is installed in $InstallRoot."
     return
