@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import { runCycle } from '../../bot/pipeline/run.ts';
 import { type RunSummary } from '../../bot/pipeline/context.ts';
 import type { BotConfig } from '../../config/schema.ts';

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import { PmhBotError } from '../../core/errors.ts';
 import { extractToStaging, type ExtractionPlan } from '../../extractors/extract.ts';
 import { StagingStore, certificateKey } from '../../extractors/staging.ts';
