@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../config/load.ts';
 import { PmhBotError } from '../../core/errors.ts';
