@@ -611,6 +611,30 @@ export const errorCatalog = entries({
       en: 'Run chmod 700 (folder) or chmod 600 (file) so that only the bot’s account can read it.',
     },
   },
+  DataDirAclTooOpen: {
+    kind: 'critical',
+    title: { ja: 'データフォルダーに、ボット以外のアカウントもアクセスできます', en: 'Accounts other than the bot’s can access the data folder' },
+    message: {
+      ja: '{path} のアクセス許可に、ボットのアカウント（{account}）・Administrators・SYSTEM 以外のアカウント {principals} が含まれています。個人情報を含むファイルを読まれるおそれがあります。',
+      en: '{path} also grants access to {principals}, besides the bot’s account ({account}), Administrators and SYSTEM. They could read files holding personal data.',
+    },
+    hint: {
+      ja: '管理者のコマンド プロンプトで次を実行し、ボットのアカウント・Administrators・SYSTEM だけにしてください（中のファイルにも引き継がれます）: {fix}　点検は、実行しているアカウントをボットのアカウントとみなします。ボットのアカウントが {account} でなければ、ボットのアカウントで pmh-bot doctor を実行してください。',
+      en: 'From an administrator command prompt, run the following to leave only the bot’s account, Administrators and SYSTEM (the files inside inherit it): {fix}  The check takes the account running it for the bot’s: if the bot’s account is not {account}, run pmh-bot doctor as the bot’s account.',
+    },
+  },
+  LedgerFromNewerVersion: {
+    kind: 'critical',
+    title: { ja: '実行台帳が、より新しいバージョンの pmh-bot で更新されています', en: 'The run ledger was written by a newer pmh-bot' },
+    message: {
+      ja: '実行台帳 {file} の形式はバージョン {version} ですが、このプログラムが扱えるのはバージョン {supported} までです。新しい pmh-bot がこの台帳を更新したあとで、古いバージョンに戻したためです。台帳には何も書き込んでいません。',
+      en: 'The run ledger {file} is at format version {version}; this program handles versions up to {supported}. A newer pmh-bot updated it, and then an older version was put back. Nothing was written to it.',
+    },
+    hint: {
+      ja: '次のどちらかを行ってください。(1) 台帳を更新した新しいバージョンの pmh-bot に戻す（Windows では install.ps1 -SwitchTo <バージョン>）。(2) 更新の前に取ったデータフォルダーのコピーから ledger.sqlite と snapshot.sqlite を戻す（新しいバージョンで行った実行の記録はなくなります）。台帳を編集したり、バージョンを書き換えたりしないでください。',
+      en: 'Either (1) go back to the newer pmh-bot that updated the ledger (on Windows: install.ps1 -SwitchTo <version>), or (2) restore ledger.sqlite and snapshot.sqlite from the copy of the data folder taken before the upgrade (the records of runs made with the newer version are lost). Never edit the ledger or change its version.',
+    },
+  },
   PurgeIncomplete: {
     kind: 'system',
     title: { ja: '保存期間を過ぎたファイルの一部を削除できませんでした', en: 'Some expired files could not be deleted' },

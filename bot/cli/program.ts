@@ -364,7 +364,9 @@ program
   .option('--user <account>', '実行するアカウント / the account that runs it')
   .option('--logon <type>', 'Windows のログオン方法 password | s4u / Windows logon type', 'password')
   .option('--env-file <file>', 'systemd: 秘密情報のファイル / secrets file (EnvironmentFile=)')
-  .action((opts: { config: string; windows?: boolean; systemd?: boolean; out: string; time?: string; days?: string; user?: string; logon: string; envFile?: string }) => {
+  .option('--node <file>', '実行する node（既定: いま動いているもの）/ the node executable to run (default: this one)')
+  .option('--script <file>', '実行する bin/pmh-bot.mjs（既定: このプログラムのもの）/ the bin/pmh-bot.mjs to run (default: this program\'s)')
+  .action((opts: { config: string; windows?: boolean; systemd?: boolean; out: string; time?: string; days?: string; user?: string; logon: string; envFile?: string; node?: string; script?: string }) => {
     try {
       if (!!opts.windows === !!opts.systemd) {
         throw pmhError('ScheduleOptionInvalid', { option: '--windows / --systemd', value: '', detail: 'どちらか一方を指定してください / give exactly one' });
@@ -375,7 +377,7 @@ program
       const { file, config } = loadConfig(opts.config);
       const result = installSchedule({
         config, configFile: file, target: opts.windows ? 'windows' : 'systemd', outDir: opts.out,
-        time: opts.time, days: opts.days, user: opts.user, logon: opts.logon, envFile: opts.envFile,
+        time: opts.time, days: opts.days, user: opts.user, logon: opts.logon, envFile: opts.envFile, node: opts.node, script: opts.script,
       });
       console.log(t({ ja: '定期実行の定義ファイルを作成しました（{when}）:', en: 'Wrote the schedule files ({when}):' }, { when: describeSchedule(result.time) }));
       for (const written of result.files) console.log(`  ${written}`);

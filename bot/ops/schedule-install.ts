@@ -292,6 +292,12 @@ export interface InstallOptions {
   days?: string;
   /** The node executable; default: the one running now. */
   node?: string;
+  /**
+   * The pmh-bot.mjs the task runs; default: this program's. An installed bundle names the
+   * one under its `current` junction, so an upgrade or a rollback needs no new task (this
+   * program's own path is the version folder the junction pointed to when it started).
+   */
+  script?: string;
   /** Windows: Password (default) or S4U. */
   logon?: WindowsLogon;
   /** The account: schtasks /RU, systemd User=. */
@@ -312,8 +318,8 @@ export function installSchedule(options: InstallOptions): InstallResult {
   const time = resolveScheduleTime(options.config, { time: options.time, days: options.days });
   const configPath = resolve(options.configFile);
   const target: InstallTarget = {
-    node: options.node ?? process.execPath,
-    script: BIN_PATH,
+    node: options.node ? resolve(options.node) : process.execPath,
+    script: options.script ? resolve(options.script) : BIN_PATH,
     config: configPath,
     workDir: dirname(configPath),
     time,

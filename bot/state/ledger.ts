@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { pmhError } from '../../core/errors.ts';
 import type { ApiChunkRecord, RejectedRecord } from '../../flows/delivery.ts';
 import type { QuarantineEntry } from '../records/quarantine.ts';
 
@@ -153,6 +154,9 @@ const MIGRATIONS: string[] = [
   `CREATE INDEX rejected_rows_run ON rejected_rows (run_id);`,
 ];
 
+/** The ledger format this program writes (`PRAGMA user_version` once migrated). */
+export const LEDGER_FORMAT_VERSION = MIGRATIONS.length;
+
 function now(): string {
   return new Date().toISOString();
 }
@@ -171,14 +175,20 @@ export class Ledger {
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    // A newer pmh-bot migrated this file and then an older one was put back (a rollback):
+    // refused before anything is written, so the file stays as the newer version left it.
+    if (version > LEDGER_FORMAT_VERSION) {
+      this.db.close();
+      throw pmhError('LedgerFromNewerVersion', { file: path, version, supported: LEDGER_FORMAT_VERSION });
+    }
+    this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
-    this.migrate();
+    this.migrate(version);
   }
 
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
+  private migrate(version: number): void {
     for (let v = version; v < MIGRATIONS.length; v += 1) {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[v]!);

@@ -3,8 +3,9 @@
  * run folders are 0700, the ledger, the snapshot and run files 0600 (POSIX).
  *
  * On Windows these are no-ops: POSIX modes mean nothing to NTFS, and the folders' ACLs
- * (the bot's service account and Administrators only, inheritance on) are set once by the
- * installer (docs/operator-guide.md). Everything created under such a folder inherits them.
+ * (the bot's service account, Administrators and SYSTEM only, inherited by everything
+ * inside) are set once by the installer (scripts/windows/install.ps1); doctor reads them
+ * back with icacls (windows-acl.ts).
  */
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { describeMode } from '../../config/secrets-file.ts';

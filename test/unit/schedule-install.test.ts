@@ -218,4 +218,22 @@ describe('schedule install', () => {
     assert.match(neither.stderr, /ScheduleOptionInvalid/);
     assert.match(neither.stderr, /--windows か --systemd/);
   });
+
+  it('runs the node and pmh-bot.mjs it is told to, as install.ps1 names them under the current junction', () => {
+    // install.ps1 passes current\node\node.exe and current\app\bin\pmh-bot.mjs, so the task
+    // follows the junction through an upgrade or a rollback. POSIX paths stand in for them here.
+    const bin = resolve(import.meta.dirname, '../../bin/pmh-bot.mjs');
+    const dir = join(out, 'cli-current');
+    const current = join(out, 'pmh-bot', 'current');
+    const node = join(current, 'node', 'node.exe');
+    const script = join(current, 'app', 'bin', 'pmh-bot.mjs');
+    const ran = spawnSync(process.execPath, [
+      bin, 'schedule', 'install', '--windows', '-c', EXAMPLE_CONFIG, '--out', dir, '--user', 'PC01\\pmhbot', '--node', node, '--script', script,
+    ], { encoding: 'utf8', env: { ...process.env, PMH_BOT_LANG: 'ja' } });
+    assert.equal(ran.status, 0, ran.stderr);
+    const xml = readFileSync(join(dir, 'pmh-bot-task.xml')).subarray(2).toString('utf16le');
+    assert.equal(unescapeXml(element(xml, 'Command') ?? ''), node);
+    assert.equal(unescapeXml(element(xml, 'Arguments') ?? ''), `"${script}" run -c "${EXAMPLE_CONFIG}"`);
+    assert.match(ran.stdout, /schtasks \/Create \/XML ".*pmh-bot-task\.xml" \/TN pmh-bot \/RU "PC01\\pmhbot" \/RP \*/);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * Doctor checks of the machine itself: room on the data folder's drive, the data folder
- * writable, the clock against PMH's server, and the time zone.
+ * writable and closed to other accounts, the clock against PMH's server, and the time zone.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,8 @@ import { pmhError } from '../../../core/errors.ts';
 import { t } from '../../../core/i18n.ts';
 import { routeOf, sendOnce, type HttpAnswer } from '../../../flows/pmh-http.ts';
 import { tokyoDate } from '../../../core/clock.ts';
+import { checkPrivate } from '../../state/permissions.ts';
+import { currentWindowsAccount, icaclsFix, parseIcacls, runIcacls, unexpectedPrincipals } from '../../state/windows-acl.ts';
 import type { CheckOutcome, CheckSpec } from './check.ts';
 
 const MB = 1024 * 1024;
@@ -72,6 +74,77 @@ async function checkDataDir(dataDir: string): Promise<CheckOutcome> {
   };
 }
 
+export interface DataDirAccessOptions {
+  /** Whether the folder existed before doctor's own write check could create it. */
+  existed: boolean;
+  platform?: NodeJS.Platform;
+  /** What `icacls <folder>` prints (Windows). */
+  icacls?: (path: string) => Promise<string>;
+  /** The bot's account, as icacls names it; default: the account running doctor. */
+  account?: string;
+}
+
+/** POSIX: the folder is 0700 (a run makes it so again). */
+function checkPosixAccess(dataDir: string, existed: boolean): CheckOutcome {
+  if (!existed) {
+    return { status: 'ok', detail: t({ ja: '{path}（まだありません。最初の実行で作成し、ボットのアカウントだけが読めるようにします: 700）', en: '{path} (does not exist yet; the first run creates it readable by the bot\'s account only: 700)' }, { path: dataDir }) };
+  }
+  const check = checkPrivate(dataDir);
+  if (check.private) return { status: 'ok', detail: t({ ja: '{path}: {mode}（ボットのアカウントだけ）', en: '{path}: {mode} (the bot\'s account only)' }, { path: dataDir, mode: check.mode ?? '' }) };
+  return {
+    status: 'warn',
+    detail: t({ ja: '{path}: {mode}（所有者以外にも権限があります。次の実行で 700 に直します）', en: '{path}: {mode} (others have access; the next run sets it to 700)' }, { path: dataDir, mode: check.mode ?? '' }),
+    error: pmhError('PathNotPrivate', { path: dataDir, mode: check.mode ?? '' }),
+  };
+}
+
+/**
+ * Windows: the folder's access entries, from icacls. A folder the bot creates itself
+ * inherits its parent's entries (C:\ProgramData lets every user read), so a missing one
+ * is only a warning that the installer has not set it up.
+ */
+async function checkWindowsAccess(dataDir: string, options: DataDirAccessOptions): Promise<CheckOutcome> {
+  const account = options.account ?? currentWindowsAccount();
+  const fix = icaclsFix(dataDir, account);
+  if (!options.existed) {
+    return {
+      status: 'warn',
+      detail: t({
+        ja: '{path} はまだありません。ボットが作ると上のフォルダーのアクセス許可を引き継ぐため、install.ps1 で作成するか、作成後に管理者のコマンド プロンプトで次を実行してください: {fix}',
+        en: '{path} does not exist yet. Made by the bot, it would inherit its parent\'s access; create it with install.ps1, or once it exists run from an administrator command prompt: {fix}',
+      }, { path: dataDir, fix }),
+    };
+  }
+  let output: string;
+  try {
+    output = await (options.icacls ?? runIcacls)(dataDir);
+  } catch (error) {
+    return { status: 'warn', detail: t({ ja: 'icacls でアクセス許可を読めないため確認できません（{detail}）', en: 'not checked: icacls could not read the access entries ({detail})' }, { detail: detailOf(error) }) };
+  }
+  const entries = parseIcacls(output, dataDir);
+  if (entries.length === 0) {
+    return { status: 'warn', detail: t({ ja: 'icacls の出力にアクセス許可が見つからないため確認できません', en: 'not checked: no access entry found in what icacls printed' }) };
+  }
+  const others = unexpectedPrincipals(entries, account);
+  if (others.length === 0) {
+    return { status: 'ok', detail: t({ ja: '{path}: ボットのアカウント（{account}）・Administrators・SYSTEM だけ', en: '{path}: the bot\'s account ({account}), Administrators and SYSTEM only' }, { path: dataDir, account }) };
+  }
+  const principals = others.map((other) => other.principal).join(', ');
+  return {
+    status: 'warn',
+    detail: t({ ja: '{path}: 他のアカウントにも権限があります: {principals}', en: '{path}: other accounts have access too: {principals}' }, { path: dataDir, principals }),
+    error: pmhError('DataDirAclTooOpen', {
+      path: dataDir, account, principals,
+      fix: icaclsFix(dataDir, account, others.filter((other) => other.explicit).map((other) => other.principal)),
+    }),
+  };
+}
+
+/** Who can open the data folder besides the bot: a warning naming them, with the fix. */
+export async function checkDataDirAccess(dataDir: string, options: DataDirAccessOptions): Promise<CheckOutcome> {
+  return (options.platform ?? process.platform) === 'win32' ? checkWindowsAccess(dataDir, options) : checkPosixAccess(dataDir, options.existed);
+}
+
 /**
  * The local clock against the Date header of PMH's server, reached as the bot reaches it
  * (browser.proxy, browser.ca_bundle); unreachable PMH only warns (its own check fails).
@@ -120,9 +193,12 @@ async function checkTimeZone(): Promise<CheckOutcome> {
 }
 
 export function systemChecks(dataDir: string, pmhUrl: string, browser: BrowserConfig): CheckSpec[] {
+  // Seen now: the write check, running alongside, creates a missing folder for a moment.
+  const existed = existsSync(dataDir);
   return [
     { id: 'disk', label: { ja: 'ディスクの空き容量', en: 'free disk space' }, seconds: 20, run: () => checkDiskSpace(dataDir) },
     { id: 'data-dir', label: { ja: 'データフォルダーへの書き込み', en: 'data folder writable' }, seconds: 20, run: () => checkDataDir(dataDir) },
+    { id: 'data-dir-access', label: { ja: 'データフォルダーのアクセス許可', en: 'data folder access' }, seconds: 20, run: () => checkDataDirAccess(dataDir, { existed }) },
     { id: 'clock', label: { ja: '時計（PMH サーバーとの差）', en: 'clock (against PMH\'s server)' }, seconds: 30, run: () => checkClock(pmhUrl, browser) },
     { id: 'timezone', label: { ja: 'タイムゾーン', en: 'time zone' }, seconds: 5, run: () => checkTimeZone() },
   ];
