@@ -6,6 +6,16 @@
 // simulator or the demo data (demo/ lies outside the production path).
 import { existsSync } from 'node:fs';
 
+// The ledger, the snapshot and SQLite sources use node:sqlite, built into Node.js 24 and later:
+// on an older Node.js, say so instead of failing on a missing module.
+if (Number(process.versions.node.split('.')[0]) < 24) {
+  process.stderr.write(
+    `pmh-bot には Node.js 24 以上が必要です（この PC の Node.js は ${process.version}）。Node.js 24 LTS をインストールしてください。\n` +
+      `pmh-bot needs Node.js 24 or later (this is ${process.version}): install Node.js 24 LTS.\n`,
+  );
+  process.exit(4);
+}
+
 /** The command named on the line: the first word that is neither an option nor an option's value. */
 function commandOf(args) {
   for (let i = 0; i < args.length; i += 1) {

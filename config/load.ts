@@ -30,7 +30,7 @@ function resolvePaths(config: BotConfig, base: string): BotConfig {
   const sources = Object.fromEntries(
     Object.entries(config.sources).map(([name, source]) => [
       name,
-      source.client === 'better-sqlite3'
+      source.client === 'sqlite'
         ? { ...source, connection: { ...source.connection, filename: abs(source.connection.filename) } }
         : source.client === 'file'
           ? { ...source, path: abs(source.path) }

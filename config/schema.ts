@@ -85,7 +85,15 @@ export const fileSourceSchema = z
 
 export const sourceSchema = z.discriminatedUnion('client', [
   fileSourceSchema,
-  z.strictObject({ client: z.literal('better-sqlite3'), connection: sqliteConnection, ...sourceCommon }),
+  z.strictObject({
+    /**
+     * SQLite through Node's own node:sqlite. `better-sqlite3`, the driver before it, is read
+     * as `sqlite`, so a config written for it keeps working unchanged.
+     */
+    client: z.enum(['sqlite', 'better-sqlite3']).transform((): 'sqlite' => 'sqlite'),
+    connection: sqliteConnection,
+    ...sourceCommon,
+  }),
   z.strictObject({
     client: z.enum(['pg', 'mysql2', 'mssql', 'oracledb']),
     connection: networkConnection,

@@ -2,14 +2,15 @@
  * A named business-system database, opened through knex and read row by row.
  * Read-only at every level the engine offers: the SQL guard (sql-text.ts), a read-only
  * transaction (PostgreSQL, MySQL/MariaDB, Oracle), read-only intent (SQL Server), a
- * read-only file handle (SQLite, which is also never created when missing).
+ * read-only file handle (SQLite, through Node's own node:sqlite, never created when missing).
  * Every query has a timeout: the server's own statement timeout where the engine has one,
  * and a deadline checked between rows.
  */
 import knexFactory, { type Knex } from 'knex';
-import type Database from 'better-sqlite3';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { DatabaseSourceConfig } from '../config/schema.ts';
 import { pmhError } from '../core/errors.ts';
+import { NodeSqliteClient } from './knex-node-sqlite.ts';
 import pg from 'pg';
 
 const pgTypes = pg.types;
@@ -44,11 +45,13 @@ export function knexConfig(name: string, config: DatabaseSourceConfig, secret: R
   const connectMs = config.connect_timeout_seconds * 1000;
   const queryMs = config.query_timeout_seconds * 1000;
   const base = { log: silentLog, acquireConnectionTimeout: connectMs + 5000 };
-  if (config.client === 'better-sqlite3') {
+  if (config.client === 'sqlite') {
     return {
       ...base,
-      client: 'better-sqlite3',
-      connection: { filename: config.connection.filename, options: { readonly: true } },
+      client: NodeSqliteClient,
+      // Integers as bigints: a key beyond 2^53 (a 16-digit number kept as INTEGER) reaches
+      // normalise.ts digit for digit, as pg and mysql2 hand theirs over as text.
+      connection: { filename: config.connection.filename, options: { readonly: true, safeIntegers: true } },
       useNullAsDefault: true,
       pool: { min: 1, max: 1 },
     };
@@ -140,13 +143,13 @@ class Deadline {
 }
 
 async function* iterateSqlite(knex: Knex, sql: string, bindings: unknown[], deadline: Deadline): AsyncGenerator<SourceRow> {
-  // knex's SQLite stream buffers the whole result; iterate the statement instead so a
-  // million rows never sit in memory at once.
-  const connection = (await knex.client.acquireConnection()) as Database.Database;
+  // The statement's own iterator, without a stream between: the rows of a local file come
+  // faster than a stream passes them on, and a million rows never sit in memory at once.
+  const connection = (await knex.client.acquireConnection()) as DatabaseSync;
   try {
     const native = knex.raw(sql, bindings as Knex.RawBinding[]).toSQL().toNative();
     const statement = connection.prepare(native.sql);
-    for (const row of statement.iterate(...(native.bindings as unknown[]))) {
+    for (const row of statement.iterate(...(native.bindings as SQLInputValue[]))) {
       deadline.tick();
       yield row as SourceRow;
     }
@@ -216,7 +219,7 @@ export async function openSqlSource(name: string, config: DatabaseSourceConfig, 
     async *rows(sql, bindings, file) {
       const deadline = new Deadline(timeoutMs);
       try {
-        if (config.client === 'better-sqlite3') yield* iterateSqlite(knex, sql, bindings, deadline);
+        if (config.client === 'sqlite') yield* iterateSqlite(knex, sql, bindings, deadline);
         else yield* iterateInReadOnlyTransaction(knex, config.client, sql, bindings, deadline);
       } catch (error) {
         throw pmhError('QueryFailed', { source: name, file, detail: firstLine(error) }, error);

@@ -4,7 +4,7 @@
  * from several systems meet without holding a million people in JavaScript memory.
  * The file holds personal data: the run deletes it as soon as the output is written.
  */
-import Database from 'better-sqlite3';
+import { Database, type Statement } from '../core/sqlite.ts';
 import type { CertificateRow, JoinedRow, PersonRow, ReadProblem, SupportMeasureRow } from './types.ts';
 
 // Persons are kept in arrival order with their key in a small index: a registry read in
@@ -26,8 +26,8 @@ CREATE TABLE support (resident_no TEXT NOT NULL, flag INTEGER);
 `;
 
 /**
- * The joined row as SQLite returns it in raw mode: values by position, in this order.
- * Raw rows cost less than an object with two dozen named properties for every certificate.
+ * The joined row as SQLite returns it as an array: values by position, in this order.
+ * Arrays cost less than an object with two dozen named properties for every certificate.
  */
 type JoinedDbRow = [
   resident_no: string,
@@ -58,7 +58,7 @@ type JoinedDbRow = [
 const BATCH = 5000;
 
 export class StagingStore {
-  private readonly db: Database.Database;
+  private readonly db: Database;
   private pending = 0;
 
   constructor(path: string) {
@@ -77,11 +77,11 @@ export class StagingStore {
     }
   }
 
-  private readonly insertCertificate = (): Database.Statement =>
+  private readonly insertCertificate = (): Statement =>
     this.db.prepare(`INSERT INTO certificates (resident_no, certificate_id, program_code, history_no,
       insurer_number, recipient_number, valid_from, valid_to, income_segment, copay_cap_yen,
       always_reimburse, problems) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`);
-  private certificateStatement: Database.Statement | undefined;
+  private certificateStatement: Statement | undefined;
 
   addCertificate(row: CertificateRow, problems: ReadProblem[]): void {
     this.certificateStatement ??= this.insertCertificate();
@@ -102,7 +102,7 @@ export class StagingStore {
     this.tick();
   }
 
-  private personStatement: Database.Statement | undefined;
+  private personStatement: Statement | undefined;
 
   addPerson(row: PersonRow, problems: ReadProblem[]): void {
     // A resident number seen twice makes the person ambiguous; count it, never pick one.
@@ -122,7 +122,7 @@ export class StagingStore {
     this.tick();
   }
 
-  private supportStatement: Database.Statement | undefined;
+  private supportStatement: Statement | undefined;
 
   addSupportMeasure(row: SupportMeasureRow): void {
     this.supportStatement ??= this.db.prepare('INSERT INTO support (resident_no, flag) VALUES (?, ?)');
@@ -176,7 +176,8 @@ export class StagingStore {
         FROM support GROUP BY resident_no
       ) s ON s.resident_no = c.resident_no
       WHERE c.program_code = ?
-      ORDER BY c.resident_no, c.certificate_id, c.history_no`).raw(true);
+      ORDER BY c.resident_no, c.certificate_id, c.history_no`);
+    statement.setReturnArrays(true);
     for (const raw of statement.iterate(programCode)) {
       yield toJoinedRow(raw as JoinedDbRow);
     }

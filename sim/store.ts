@@ -1,9 +1,9 @@
 // The simulator's state in SQLite: uploads, their accepted and rejected rows, and the
-// current records per certificate type. All access is synchronous (better-sqlite3); readers
+// current records per certificate type. All access is synchronous (node:sqlite); readers
 // that stream large results page through them by key so no statement stays open across an
 // await (the connection is shared with the background processing).
 
-import Database from 'better-sqlite3';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type { AcceptedRecord, RecordKey, RowError, UploadFile, UploadMode, UploadStatus, UploadSummary } from './types.ts';
 import { UPLOAD_STATUS } from './types.ts';
 
@@ -204,15 +204,27 @@ export function formatUploadId(seq: number): string {
   return `U${String(seq).padStart(6, '0')}`;
 }
 
+/** Any name does: SQLite nests savepoints of the same name, and RELEASE takes the innermost. */
+const SAVEPOINT = '"sim_nested"';
+
+/** A prepared statement; each caller says what its rows hold. */
+interface Statement {
+  run(...values: SQLInputValue[]): { changes: number | bigint; lastInsertRowid: number | bigint };
+  get(...values: SQLInputValue[]): unknown;
+  all(...values: SQLInputValue[]): unknown[];
+}
+
 export class SimStore {
-  private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly db: DatabaseSync;
+  private readonly statements = new Map<string, Statement>();
 
   constructor(path: string) {
-    this.db = new Database(path);
+    // A reader waits up to 5 s for a writer; a 64 MB page cache for the records of a large upload.
+    this.db = new DatabaseSync(path, { timeout: 5000 });
+    this.db.exec('PRAGMA cache_size = -16000');
     if (path !== ':memory:') {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
+      this.db.exec('PRAGMA journal_mode = WAL');
+      this.db.exec('PRAGMA synchronous = NORMAL');
     }
     this.db.exec(SCHEMA);
     this.addMissingColumns();
@@ -220,7 +232,7 @@ export class SimStore {
 
   private addMissingColumns(): void {
     for (const [table, column, definition] of ADDED_COLUMNS) {
-      const columns = this.db.pragma(`table_info(${table})`) as { name: string }[];
+      const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
       if (columns.some((c) => c.name === column)) continue;
       this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
       if (table === 'upload_errors') {
@@ -235,9 +247,18 @@ export class SimStore {
     this.db.close();
   }
 
-  /** Runs `fn` in one transaction (nested calls become savepoints). */
+  /** Runs `fn` in one transaction (nested calls become savepoints); a throw undoes its writes. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    const nested = this.db.isTransaction;
+    this.db.exec(nested ? `SAVEPOINT ${SAVEPOINT}` : 'BEGIN');
+    try {
+      const result = fn();
+      this.db.exec(nested ? `RELEASE ${SAVEPOINT}` : 'COMMIT');
+      return result;
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec(nested ? `ROLLBACK TO ${SAVEPOINT}; RELEASE ${SAVEPOINT}` : 'ROLLBACK');
+      throw error;
+    }
   }
 
   createUpload(upload: NewUpload): StoredUpload {
@@ -470,7 +491,7 @@ export class SimStore {
   }
 
   /** Prepared once per SQL text: the per-row statements run millions of times. */
-  private sql(text: string): Database.Statement {
+  private sql(text: string): Statement {
     let statement = this.statements.get(text);
     if (!statement) {
       statement = this.db.prepare(text);

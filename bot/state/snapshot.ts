@@ -17,7 +17,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { hash as digest } from 'node:crypto';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database, type Statement } from '../../core/sqlite.ts';
 import type { PmhRecord, SourceKey } from '../records/pmh-record.ts';
 
 export interface SnapshotEntry {
@@ -87,11 +87,11 @@ function toEntry(row: AcceptedRow): SnapshotEntry {
 }
 
 export class Snapshot {
-  private readonly db: Database.Database;
-  private readonly getStatement: Database.Statement;
-  private readonly heldStatement: Database.Statement;
-  private readonly seenStatement: Database.Statement;
-  private readonly pendingStatement: Database.Statement;
+  private readonly db: Database;
+  private readonly getStatement: Statement;
+  private readonly heldStatement: Statement;
+  private readonly seenStatement: Statement;
+  private readonly pendingStatement: Statement;
   private inBatch = 0;
 
   constructor(readonly path: string) {
@@ -107,6 +107,8 @@ export class Snapshot {
     // A snapshot made before keeps its WITHOUT ROWID table: the statements are the same.
     this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
+    // As better-sqlite3's build synced WAL (see ledger.ts).
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.getStatement = this.db.prepare('SELECT * FROM accepted WHERE type = ? AND history_key = ?');
@@ -233,7 +235,7 @@ export class Snapshot {
       this.db.prepare('DELETE FROM pending WHERE run_id = ? AND type = ?').run(runId, type);
       this.db.prepare("INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1").run();
       this.db.prepare("INSERT INTO meta (key, value) VALUES ('last_applied_run', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(runId);
-    })();
+    });
     return { upserted, deleted };
   }
 

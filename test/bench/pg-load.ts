@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import type { DemoData } from '../generators/demo-data.ts';
 import type { ScratchDatabase } from '../helpers/engines.ts';
 
@@ -75,7 +75,8 @@ function csvLine(row: unknown[]): string {
 function* csvChunks(file: string, table: string, columns: string[]): Generator<string> {
   const db = new Database(file, { readonly: true });
   try {
-    const statement = db.prepare(`SELECT ${columns.join(', ')} FROM ${table}`).raw(true);
+    const statement = db.prepare(`SELECT ${columns.join(', ')} FROM ${table}`);
+    statement.setReturnArrays(true);
     let batch = '';
     let rows = 0;
     for (const row of statement.iterate()) {

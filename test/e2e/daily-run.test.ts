@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import { Ledger } from '../../bot/state/ledger.ts';
 import { runCycle } from '../../bot/pipeline/run.ts';
 import { type RunSummary } from '../../bot/pipeline/context.ts';
@@ -83,8 +83,9 @@ describe('a daily run on the embedded defaults', () => {
 
   it('flags exactly the residents under a current support measure as not to be disclosed', () => {
     const registry = new Database(env.data.files.registry, { readonly: true });
-    const myNumberOf = registry.prepare('SELECT kojin_no FROM residents WHERE atena_no = ?').pluck();
-    const protectedNumbers = new Set(env.data.planted.protectedResidents.map((r) => myNumberOf.get(r) as string));
+    const myNumber = registry.prepare('SELECT kojin_no FROM residents WHERE atena_no = ?');
+    const myNumberOf = (residentNo: string): string => (myNumber.get(residentNo) as { kojin_no: string }).kojin_no;
+    const protectedNumbers = new Set(env.data.planted.protectedResidents.map((r) => myNumberOf(r)));
     registry.close();
     assert.ok(protectedNumbers.size >= 20, 'the demo has protected residents');
     let flagged = 0;
@@ -106,7 +107,7 @@ describe('a daily run on the embedded defaults', () => {
       .all('IKUSEI') as Record<string, string | number | null>[];
     const byKey = new Map(records.get(TYPES.IKUSEI!)!.map((r) => [r.historyKey as string, r]));
     for (const c of certificates) {
-      const person = registry.prepare('SELECT * FROM residents WHERE atena_no = ?').get(c.atena_no) as Record<string, string>;
+      const person = registry.prepare('SELECT * FROM residents WHERE atena_no = ?').get(String(c.atena_no)) as Record<string, string>;
       const key = `${c.cert_id}-${String(c.history_no).padStart(3, '0')}`;
       const record = byKey.get(key);
       assert.ok(record, `record ${key} reached PMH`);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import type { BotConfig } from '../../config/schema.ts';
 import { PmhBotError } from '../../core/errors.ts';
 import { Ledger } from '../../bot/state/ledger.ts';
@@ -47,7 +47,7 @@ function historyKey(c: { cert_id: string; history_no: number }): string {
   return `${c.cert_id}-${String(c.history_no).padStart(3, '0')}`;
 }
 
-function subsidy(env: DemoEnv, sql: string, ...params: unknown[]): void {
+function subsidy(env: DemoEnv, sql: string, ...params: (string | number)[]): void {
   const db = new Database(env.data.files.subsidy);
   db.prepare(sql).run(...params);
   db.close();
@@ -187,7 +187,8 @@ describe('the daily differential', () => {
 
   it('holds a differential that deletes 10% of the population until an operator approves it', async () => {
     const db = new Database(env.data.files.subsidy);
-    const all = db.prepare(`SELECT DISTINCT cert_id FROM certificates WHERE valid_to >= '2026-04-01' ORDER BY cert_id`).pluck().all() as string[];
+    const all = (db.prepare(`SELECT DISTINCT cert_id FROM certificates WHERE valid_to >= '2026-04-01' ORDER BY cert_id`).all() as { cert_id: string }[])
+      .map((row) => row.cert_id);
     const victims = all.filter((_, i) => i % 10 === 3);
     const remove = db.prepare('DELETE FROM certificates WHERE cert_id = ?');
     for (const id of victims) remove.run(id);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import iconv from 'iconv-lite';
 import type { BotConfig } from '../../config/schema.ts';
 import { runCycle } from '../../bot/pipeline/run.ts';
@@ -55,8 +55,9 @@ describe('a support register exported as a CP932 CSV file', () => {
   it('flags exactly the residents in the export, read from CP932 with full-width digits', async () => {
     assert.equal(summary.status, 'succeeded', summary.error?.message);
     const registry = new Database(env.data.files.registry, { readonly: true });
-    const myNumberOf = registry.prepare('SELECT kojin_no FROM residents WHERE atena_no = ?').pluck();
-    const protectedNumbers = new Set(env.data.planted.protectedResidents.map((r) => myNumberOf.get(r) as string));
+    const myNumber = registry.prepare('SELECT kojin_no FROM residents WHERE atena_no = ?');
+    const myNumberOf = (residentNo: string): string => (myNumber.get(residentNo) as { kojin_no: string }).kojin_no;
+    const protectedNumbers = new Set(env.data.planted.protectedResidents.map((r) => myNumberOf(r)));
     registry.close();
     assert.ok(protectedNumbers.size > 0);
     let flagged = 0;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import { runCycle } from '../../bot/pipeline/run.ts';
 import { type RunSummary } from '../../bot/pipeline/context.ts';
 import type { BotConfig } from '../../config/schema.ts';
@@ -66,7 +66,7 @@ describe('no personal data and no secret in any log', () => {
     pg = await createScratchDatabase('pg');
     await copySystem(env.data.files, 'support', pg);
     const support = pg.source();
-    if (support.client === 'better-sqlite3') throw new Error('expected a network source');
+    if (support.client === 'sqlite') throw new Error('expected a network source');
     // The DB password comes from an owner-only secrets file (PostgreSQL here trusts local connections and never asks for it).
     const secretsFile = join(env.dir, 'secrets.env');
     writeFileSync(secretsFile, `${DB_PASSWORD_ENV}=${DB_PASSWORD}\n`);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import { configSchema } from '../../config/schema.ts';
 import { createLogger } from '../../core/log.ts';
 import { Ledger } from '../../bot/state/ledger.ts';

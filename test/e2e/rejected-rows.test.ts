@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import { Ledger } from '../../bot/state/ledger.ts';
 import { REJECTED_ROWS_FILE } from '../../bot/report/record-lists.ts';
 import { runCycle } from '../../bot/pipeline/run.ts';

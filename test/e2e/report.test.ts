@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writ
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import { Ledger } from '../../bot/state/ledger.ts';
 import type { QuarantineEntry } from '../../bot/records/quarantine.ts';
 import { HELD_BACK_FILE, REJECTED_ROWS_FILE } from '../../bot/report/record-lists.ts';

@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import { stringify } from 'yaml';
 import { Ledger } from '../../bot/state/ledger.ts';
 import { replayRun } from '../../bot/pipeline/replay.ts';

@@ -10,7 +10,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import { luhnCheckDigit } from '../../bot/records/check-digits.ts';
 import { fakePerson, type FakePerson } from './fake-people.ts';
 import { Random } from './random.ts';
@@ -86,7 +86,7 @@ function toHalfWidthKana(kana: string): string {
   return [...kana].map((ch) => HALF_WIDTH[ch] ?? ch).join('').replace('　', ' ');
 }
 
-function openFresh(path: string, schema: string): Database.Database {
+function openFresh(path: string, schema: string): Database {
   rmSync(path, { force: true });
   const db = new Database(path);
   db.pragma('journal_mode = DELETE');

@@ -51,9 +51,9 @@ export async function startDemoEnv(options: DemoEnvOptions = {}): Promise<DemoEn
     data_dir: join(dir, 'data'),
     base_date: BASE_DATE,
     sources: {
-      subsidy: { client: 'better-sqlite3', connection: { filename: data.files.subsidy }, connect_timeout_seconds: 10, query_timeout_seconds: 60 },
-      registry: { client: 'better-sqlite3', connection: { filename: data.files.registry }, connect_timeout_seconds: 10, query_timeout_seconds: 60 },
-      support: { client: 'better-sqlite3', connection: { filename: data.files.support }, connect_timeout_seconds: 10, query_timeout_seconds: 60 },
+      subsidy: { client: 'sqlite', connection: { filename: data.files.subsidy }, connect_timeout_seconds: 10, query_timeout_seconds: 60 },
+      registry: { client: 'sqlite', connection: { filename: data.files.registry }, connect_timeout_seconds: 10, query_timeout_seconds: 60 },
+      support: { client: 'sqlite', connection: { filename: data.files.support }, connect_timeout_seconds: 10, query_timeout_seconds: 60 },
     },
     pmh: {
       ...example.pmh,

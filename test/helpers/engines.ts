@@ -5,7 +5,7 @@
  * pad, DATE columns), so drivers hand values back as they really do.
  */
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import knexFactory, { type Knex } from 'knex';
 import type { DatabaseSourceConfig } from '../../config/schema.ts';
 import type { DemoData } from '../generators/demo-data.ts';

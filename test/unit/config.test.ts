@@ -52,6 +52,19 @@ describe('configuration', () => {
     assert.match(hint, /修正/);
   });
 
+  it('reads a SQLite source written for better-sqlite3 as client sqlite, so older configs keep working', () => {
+    const older = example.replaceAll('    client: sqlite\n', '    client: better-sqlite3\n');
+    assert.equal(older.split('client: better-sqlite3').length, 4, 'the fixture edit applied to the three sources');
+    const dir = mkdtempSync(join(tmpdir(), 'pmh-config-'));
+    writeFileSync(join(dir, 'pmh-bot.yaml'), relocated(older));
+    const { sources } = loadConfig(join(dir, 'pmh-bot.yaml')).config;
+    assert.deepEqual(Object.values(sources).map((source) => source.client), ['sqlite', 'sqlite', 'sqlite']);
+    const subsidy = sources.subsidy!;
+    assert.equal(subsidy.client === 'sqlite' && subsidy.connection.filename, join(dir, '..', 'data', 'demo', 'subsidy.sqlite'));
+    const misspelt = configError(() => parseConfig('pmh-bot.yaml', older.replace('client: better-sqlite3', 'client: sqlite3')));
+    assert.deepEqual(misspelt.problems.map((p) => p.path), ['sources.subsidy.client']);
+  });
+
   it('reports a misspelt key instead of ignoring it', () => {
     const bad = example.replace('  headless: true', '  headles: true');
     const error = configError(() => parseConfig('x.yaml', bad));
@@ -105,7 +118,7 @@ describe('configuration', () => {
   it('takes an EUC export file as a source, which needs columns and no SQL', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pmh-config-'));
     const withFile = example
-      .replace('  support:                     # 支援措置台帳 / support-measure register\n    client: better-sqlite3\n    connection:\n      filename: ../data/demo/support.sqlite',
+      .replace('  support:                     # 支援措置台帳 / support-measure register\n    client: sqlite\n    connection:\n      filename: ../data/demo/support.sqlite',
         '  support:\n    client: file\n    path: exports/shien.csv\n    format: csv\n    encoding: cp932\n    header: true\n    columns:\n      - { name: resident_no, field: 宛名番号 }\n      - { name: is_not_disclosed, field: 不開示 }');
     assert.notEqual(withFile, example, 'the fixture edit applied');
     const path = join(dir, 'pmh-bot.yaml');
@@ -123,7 +136,7 @@ describe('configuration', () => {
   });
 
   it('requires start and length for fixed-width columns', () => {
-    const bad = example.replace('    client: better-sqlite3\n    connection:\n      filename: ../data/demo/support.sqlite',
+    const bad = example.replace('    client: sqlite\n    connection:\n      filename: ../data/demo/support.sqlite',
       '    client: file\n    path: x.txt\n    format: fixed\n    columns:\n      - { name: resident_no, start: 1 }');
     const error = configError(() => parseConfig('x.yaml', bad));
     assert.ok(error.problems.some((p) => p.path === 'sources.support.columns[0]'), error.problems.map((p) => p.path).join());

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../core/sqlite.ts';
 import { PmhBotError } from '../../core/errors.ts';
 import { extractToStaging, type ExtractionPlan } from '../../extractors/extract.ts';
 import { StagingStore, certificateKey } from '../../extractors/staging.ts';
@@ -45,9 +45,9 @@ function fixture(): { dir: string; plan: ExtractionPlan } {
   };
   const plan: ExtractionPlan = {
     sources: {
-      subsidy: { client: 'better-sqlite3', connection: { filename: join(dir, 'subsidy.sqlite') }, connect_timeout_seconds: 5, query_timeout_seconds: 5 },
-      registry: { client: 'better-sqlite3', connection: { filename: join(dir, 'registry.sqlite') }, connect_timeout_seconds: 5, query_timeout_seconds: 5 },
-      support: { client: 'better-sqlite3', connection: { filename: join(dir, 'support.sqlite') }, connect_timeout_seconds: 5, query_timeout_seconds: 5 },
+      subsidy: { client: 'sqlite', connection: { filename: join(dir, 'subsidy.sqlite') }, connect_timeout_seconds: 5, query_timeout_seconds: 5 },
+      registry: { client: 'sqlite', connection: { filename: join(dir, 'registry.sqlite') }, connect_timeout_seconds: 5, query_timeout_seconds: 5 },
+      support: { client: 'sqlite', connection: { filename: join(dir, 'support.sqlite') }, connect_timeout_seconds: 5, query_timeout_seconds: 5 },
     },
     parameters: { base_date: '2026-04-01' },
     programs: [{
@@ -153,7 +153,7 @@ describe('extraction into the staging store', () => {
   it('fails clearly for a missing SQLite source file and never creates an empty one', async () => {
     const { dir, plan } = fixture();
     const missingPath = join(dir, 'gone.sqlite');
-    plan.sources.registry = { client: 'better-sqlite3', connection: { filename: missingPath }, connect_timeout_seconds: 5, query_timeout_seconds: 5 };
+    plan.sources.registry = { client: 'sqlite', connection: { filename: missingPath }, connect_timeout_seconds: 5, query_timeout_seconds: 5 };
     await assert.rejects(extract(plan, dir), (error: unknown) => {
       assert.ok(error instanceof PmhBotError);
       assert.equal(error.code, 'SourceUnreachable');

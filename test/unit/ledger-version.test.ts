@@ -13,10 +13,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../config/load.ts';
 import { PmhBotError } from '../../core/errors.ts';
+import { Database } from '../../core/sqlite.ts';
 import { LEDGER_FORMAT_VERSION, Ledger } from '../../bot/state/ledger.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import knexFactory from 'knex';
+import { NodeSqliteClient } from '../../extractors/knex-node-sqlite.ts';
 import { compileNamedParameters, whyNotReadOnly } from '../../extractors/sql-text.ts';
 
 const missing = (name: string): never => {
@@ -43,18 +44,19 @@ describe('named SQL parameters', () => {
 
   it('compiles to each dialect\'s own placeholders through knex, values kept apart', () => {
     const compiled = compileNamedParameters('SELECT * FROM t WHERE d >= :base_date', { base_date: '2026-04-01' }, missing);
-    const expected: Record<string, RegExp> = {
-      pg: /d >= \$1/,
-      mysql2: /d >= \?/,
-      mssql: /d >= @p0/,
-      oracledb: /d >= :1/,
-      'better-sqlite3': /d >= \?/,
-    };
-    for (const [client, pattern] of Object.entries(expected)) {
+    const expected: [client: string | typeof NodeSqliteClient, placeholder: RegExp][] = [
+      ['pg', /d >= \$1/],
+      ['mysql2', /d >= \?/],
+      ['mssql', /d >= @p0/],
+      ['oracledb', /d >= :1/],
+      [NodeSqliteClient, /d >= \?/],
+    ];
+    for (const [client, pattern] of expected) {
+      const name = typeof client === 'string' ? client : 'sqlite';
       const knex = knexFactory({ client, useNullAsDefault: true });
       const native = knex.raw(compiled.sql, compiled.bindings as string[]).toSQL().toNative();
-      assert.match(native.sql, pattern, client);
-      assert.doesNotMatch(native.sql, /2026-04-01/, `${client} never inlines the value`);
+      assert.match(native.sql, pattern, name);
+      assert.doesNotMatch(native.sql, /2026-04-01/, `${name} never inlines the value`);
       assert.deepEqual(native.bindings, ['2026-04-01']);
     }
   });

@@ -40,7 +40,7 @@ const REQUIRED_COLUMNS: Record<QueryUse['purpose'], readonly string[]> = {
 };
 
 const DEFAULT_PORTS: Record<DatabaseSourceConfig['client'], number | null> = {
-  'better-sqlite3': null,
+  sqlite: null,
   pg: 5432,
   mysql2: 3306,
   mssql: 1433,
@@ -80,11 +80,11 @@ export function classifySourceFailure(name: string, config: DatabaseSourceConfig
   const message = cause instanceof Error ? cause.message : String(cause);
   const detail = firstLine(cause);
   const client = config.client;
-  const where = config.client === 'better-sqlite3'
+  const where = config.client === 'sqlite'
     ? { host: config.connection.filename, port: '-' }
     : { host: config.connection.host, port: config.connection.port ?? DEFAULT_PORTS[config.client] ?? '-' };
-  const user = config.client === 'better-sqlite3' ? '-' : config.connection.user;
-  const database = config.client === 'better-sqlite3' ? config.connection.filename : config.connection.database;
+  const user = config.client === 'sqlite' ? '-' : config.connection.user;
+  const database = config.client === 'sqlite' ? config.connection.filename : config.connection.database;
   const base = { source: name, client, detail };
   // Unknown database first: SQL Server reports it as a login failure (ELOGIN).
   if (code === '3D000' || code === 'ER_BAD_DB_ERROR' || /Cannot open database|ORA-12514|ORA-12505/i.test(message)) {
@@ -118,7 +118,7 @@ function planningSql(client: DatabaseSourceConfig['client'], sql: string): strin
       return `EXPLAIN (FORMAT TEXT) ${sql}`;
     case 'mysql2':
       return `EXPLAIN ${sql}`;
-    case 'better-sqlite3':
+    case 'sqlite':
       return `EXPLAIN QUERY PLAN ${sql}`;
     case 'mssql':
     case 'oracledb':
@@ -127,14 +127,14 @@ function planningSql(client: DatabaseSourceConfig['client'], sql: string): strin
 }
 
 function describeTarget(config: DatabaseSourceConfig): string {
-  if (config.client === 'better-sqlite3') return config.connection.filename;
+  if (config.client === 'sqlite') return config.connection.filename;
   const { host, port, database, user } = config.connection;
   return `${user}@${host}:${port ?? DEFAULT_PORTS[config.client]}/${database}`;
 }
 
 /** Opens a database source as the extractor does (same knex config, same timeouts). */
 async function openForCheck(name: string, config: DatabaseSourceConfig): Promise<SqlSource> {
-  if (config.client === 'better-sqlite3' && !existsSync(config.connection.filename)) {
+  if (config.client === 'sqlite' && !existsSync(config.connection.filename)) {
     throw pmhError('FileNotFound', { path: `sources.${name}.connection.filename`, file: config.connection.filename });
   }
   try {
