@@ -93,7 +93,11 @@ export function fitDependenciesToTarget(appDir: string, target: BundleTarget, lo
     }
     const family = platformPackages(lock, pkg);
     const platforms = new Set(family.map((key) => `${lock.packages[key]!.os ?? '*'}/${lock.packages[key]!.cpu ?? '*'}`));
-    if (platforms.size > 1 && !family.some((key) => existsSync(join(appDir, key)))) {
+    const forTarget = (key: string): boolean => {
+      const { os, cpu } = lock.packages[key]!;
+      return (!os || os.includes(target.os)) && (!cpu || cpu.includes(target.cpu)) && existsSync(join(appDir, key));
+    };
+    if (platforms.size > 1 && !family.some(forTarget)) {
       problems.push(`${label} (${pkg.path}) has no platform package for ${target.name} (it has: ${family.map((key) => key.replace(/^.*node_modules\//, '')).join(', ')})`);
     }
   }
