@@ -16,15 +16,3 @@ export async function writeManifest(bundleDir: string): Promise<number> {
   writeFileSync(join(bundleDir, MANIFEST), `${lines.join('\n')}\n`);
   return files.length;
 }
-
-/** The manifest's lines as path → hash; what the tests and the checks read back. */
-export function parseManifest(text: string): Map<string, string> {
-  const entries = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const match = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
-    if (!match) throw new Error(`${MANIFEST}: cannot read the line "${line}"`);
-    entries.set(match[2]!, match[1]!);
-  }
-  return entries;
-}
