@@ -38,6 +38,13 @@ module.exports = {
       to: { path: '^(sim|test|demo)/' },
     },
     {
+      name: 'production-loads-no-scripts',
+      comment: 'scripts/ builds and sets up (the offline bundle, the browser): nothing the bot runs loads it.',
+      severity: 'error',
+      from: { path: '^(core|config|extractors|flows|bot|demo|sim)/' },
+      to: { path: '^scripts/' },
+    },
+    {
       name: 'lower-layers-never-call-bot',
       comment: 'extractors/ and flows/ know nothing of the pipeline: bot/ calls them, never the reverse.',
       severity: 'error',
